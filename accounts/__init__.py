@@ -1,0 +1,1 @@
+"""Users and roles, Google sign-in (web and mobile), seller applications, the audit log."""

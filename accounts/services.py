@@ -1,0 +1,164 @@
+"""Every write of the accounts app: users and roles, seller applications, audit events."""
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Role, SellerApplication, User
+from accounts.sessions import session_store
+from config.errors import Conflict, InvalidTransition
+
+TOKEN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+
+
+class ApplicationExists(Conflict):
+    code = "application_exists"
+    default_detail = "You already have an open seller application."
+
+
+class AlreadySeller(Conflict):
+    code = "already_seller"
+    default_detail = "You can already sell."
+
+
+def audit_event_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: Model | None = None,
+    ip: str | None = None,
+    metadata: dict | None = None,
+) -> AuditEvent:
+    """Append one audit event; call inside the transaction of the change it records."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        ip=ip,
+        metadata=metadata or {},
+    )
+
+
+def user_set_role(*, user: User, role: str, actor: User | None = None, ip: str | None = None) -> User:
+    """Give `user` a role; super admins also get the Django admin. Audited when it changes."""
+    role = Role(role)
+    if user.role == role:
+        return user
+    previous = user.role
+    with transaction.atomic():
+        user.role = role
+        user.is_staff = user.is_superuser = role == Role.SUPER_ADMIN
+        user.save(update_fields=["role", "is_staff", "is_superuser"])
+        audit_event_record(
+            actor=actor,
+            action="user.role_changed",
+            target=user,
+            ip=ip,
+            metadata={"from": previous, "to": role.value},
+        )
+    return user
+
+
+def user_get_or_create(*, email: str, name: str = "") -> tuple[User, bool]:
+    """The user with this e-mail, created (without a password) if new."""
+    email = User.objects.normalize_email(email).lower()
+    try:
+        return User.objects.get(email=email), False
+    except User.DoesNotExist:
+        pass
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, name=name), True
+    except IntegrityError:
+        return User.objects.get(email=email), False
+
+
+def user_update_profile(*, user: User, **fields) -> User:
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(fields))
+    return user
+
+
+def session_token_create(*, user: User, days: int = 365) -> str:
+    """A session token for `X-Session-Token`, as allauth headless issues to mobile apps."""
+    session = session_store()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = TOKEN_BACKEND
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.set_expiry(days * 24 * 3600)
+    session.create()
+    return session.session_key
+
+
+def seller_application_submit(*, user: User, ip: str | None = None, **fields) -> SellerApplication:
+    """Open a seller application; one pending application per user, none for sellers."""
+    with transaction.atomic():
+        # Lock the applicant so two simultaneous submissions queue instead of racing.
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.role in (Role.SELLER, Role.SUPER_ADMIN):
+            raise AlreadySeller()
+        if user.seller_applications.filter(status=SellerApplication.Status.PENDING).exists():
+            raise ApplicationExists()
+        application = SellerApplication.objects.create(user=user, **fields)
+        audit_event_record(
+            actor=user, action="seller_application.submitted", target=application, ip=ip
+        )
+    return application
+
+
+def _review(*, application_id: int, reviewer: User, ip: str | None, approve: bool, reason: str):
+    from accounts.tasks import send_seller_application_decision
+
+    with transaction.atomic():
+        application = (
+            SellerApplication.objects.select_for_update().select_related("user").get(pk=application_id)
+        )
+        if application.status != SellerApplication.Status.PENDING:
+            raise InvalidTransition(f"This application is already {application.status}.")
+        application.status = (
+            SellerApplication.Status.APPROVED if approve else SellerApplication.Status.REJECTED
+        )
+        application.reviewed_at = timezone.now()
+        application.reviewed_by = reviewer
+        application.rejection_reason = reason
+        application.save(update_fields=["status", "reviewed_at", "reviewed_by", "rejection_reason"])
+        audit_event_record(
+            actor=reviewer,
+            action=f"seller_application.{application.status}",
+            target=application,
+            ip=ip,
+            metadata={"reason": reason} if reason else {},
+        )
+        if approve and application.user.role == Role.CUSTOMER:
+            user_set_role(user=application.user, role=Role.SELLER, actor=reviewer, ip=ip)
+        send_seller_application_decision.delay_on_commit(application.pk)
+    return application
+
+
+def seller_application_approve(*, application_id: int, reviewer: User, ip: str | None = None):
+    return _review(application_id=application_id, reviewer=reviewer, ip=ip, approve=True, reason="")
+
+
+def seller_application_reject(
+    *, application_id: int, reviewer: User, reason: str, ip: str | None = None
+):
+    return _review(
+        application_id=application_id, reviewer=reviewer, ip=ip, approve=False, reason=reason
+    )
+
+
+def seller_application_mark_emailed(*, application_id: int, send) -> bool:
+    """Send the decision e-mail once: `send(application)` runs only if not sent before."""
+    with transaction.atomic():
+        application = (
+            SellerApplication.objects.select_for_update().select_related("user").get(pk=application_id)
+        )
+        if application.decision_emailed_at or application.status == SellerApplication.Status.PENDING:
+            return False
+        send(application)
+        application.decision_emailed_at = timezone.now()
+        application.save(update_fields=["decision_emailed_at"])
+    return True

@@ -1,0 +1,29 @@
+"""Background work of the accounts app."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from accounts import services
+
+
+def _send_decision(application) -> None:
+    context = {"application": application, "site_url": settings.SITE_URL}
+    send_mail(
+        subject=render_to_string("accounts/email/decision_subject.txt", context).strip(),
+        message=render_to_string("accounts/email/decision_body.txt", context),
+        from_email=None,
+        recipient_list=[application.user.email],
+    )
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_seller_application_decision(self, application_id: int) -> bool:
+    """E-mail the applicant the review outcome, once even if the task is delivered twice."""
+    try:
+        return services.seller_application_mark_emailed(
+            application_id=application_id, send=_send_decision
+        )
+    except OSError as exc:  # SMTP unreachable: try again later
+        raise self.retry(exc=exc) from exc

@@ -1,0 +1,1 @@
+"""Campaigns and their ticket types (flexible JSONB attributes), analytics, live availability."""

@@ -1,0 +1,144 @@
+"""Campaigns, their ticket types, and the per-campaign keys that protect QR tokens."""
+
+import base64
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from config.choices import VenueType
+from config.crypto import EncryptedTextField
+from config.money import DECIMAL_PLACES, MAX_DIGITS
+
+
+def validate_currency(value: str) -> None:
+    if value not in settings.CURRENCIES:
+        raise ValidationError(
+            f"Unsupported currency {value!r}; choose one of {', '.join(settings.CURRENCIES)}.",
+            code="invalid_currency",
+        )
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(6)
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ENDED = "ended", "Ended"
+        CANCELLED = "cancelled", "Cancelled"
+
+    seller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns"
+    )
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True, max_length=20000)
+    venue_type = models.CharField(max_length=16, choices=VenueType.choices)
+    venue_name = models.CharField(max_length=200)
+    venue_address = models.CharField(max_length=300, blank=True)
+    city = models.CharField(max_length=100, db_index=True)
+    country = CountryField(db_index=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    starts_at = models.DateTimeField(db_index=True)
+    ends_at = models.DateTimeField()
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="managed_campaigns", blank=True
+    )
+    views_count = models.PositiveBigIntegerField(default=0, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="campaign_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"/campaigns/{self.slug}/"
+
+    @property
+    def is_on_sale(self) -> bool:
+        return self.status == self.Status.PUBLISHED and self.ends_at > timezone.now()
+
+
+class TicketType(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="ticket_types")
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=500, blank=True)
+    price = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    capacity = models.PositiveIntegerField()
+    # Seats held by pending bookings plus seats of confirmed ones. Changed only under a row
+    # lock (select_for_update) by the bookings services; never above capacity (rule 1).
+    reserved = models.PositiveIntegerField(default=0, editable=False)
+    max_per_booking = models.PositiveSmallIntegerField(default=10)
+    scans_allowed = models.PositiveSmallIntegerField(default=1)
+    sales_start = models.DateTimeField(null=True, blank=True)
+    sales_end = models.DateTimeField(null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reserved__lte=F("capacity")), name="ticket_type_never_oversold"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="ticket_type_price_not_negative"),
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="ticket_type_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(max_per_booking__gt=0), name="ticket_type_max_per_booking_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(scans_allowed__gt=0), name="ticket_type_scans_allowed_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} / {self.name}"
+
+    @property
+    def remaining(self) -> int:
+        return self.capacity - self.reserved
+
+
+class CampaignKey(models.Model):
+    """A campaign's secret for QR tokens; rotation adds a version, old ones stay readable."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="keys")
+    version = models.PositiveSmallIntegerField()
+    secret = EncryptedTextField(help_text="base64 of a 256-bit AES key, encrypted at rest")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "version"], name="campaign_key_version_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} key v{self.version}"
+
+    @property
+    def key_bytes(self) -> bytes:
+        return base64.b64decode(self.secret)

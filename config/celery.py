@@ -1,0 +1,11 @@
+"""The Celery app: RabbitMQ broker, JSON only, late acks so a lost worker's task runs again."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("config")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

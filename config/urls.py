@@ -1,0 +1,26 @@
+"""Top-level routes: health, admin, allauth, the versioned API and its docs, the pages."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from config.api import api_not_found
+from config.health import health
+
+api_v1 = [
+    path("", include("accounts.urls")),
+]
+
+urlpatterns = [
+    path("health", health, name="health"),
+    path("health/", health),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include(api_v1)),
+    re_path(r"^api/", api_not_found),
+    path("", include("accounts.page_urls")),
+    path("", include("campaigns.page_urls")),
+]

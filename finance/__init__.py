@@ -1,0 +1,1 @@
+"""Seller money: ledger, balances, withdrawal methods, payouts, reports."""

@@ -1,0 +1,1 @@
+"""Payment gateways (Flutterwave, local sandbox), payments, webhooks, refunds."""

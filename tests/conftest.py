@@ -1,0 +1,47 @@
+"""Fixtures shared by every app's tests."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import SellerFactory, SuperAdminFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Each test starts with an empty cache (throttle counters, view counters)."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)`: an API client signed in as `user` (None: anonymous)."""
+
+    def make(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def customer(db):
+    return UserFactory(email="customer@example.com", name="Ada Customer")
+
+
+@pytest.fixture
+def seller(db):
+    return SellerFactory(email="seller@example.com", name="Sam Seller")
+
+
+@pytest.fixture
+def super_admin(db):
+    return SuperAdminFactory(email="admin@example.com", name="Ana Admin")

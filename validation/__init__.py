@@ -1,0 +1,1 @@
+"""Door validation: scans, multi-entry tickets, offline bundles and sync, manager access."""
