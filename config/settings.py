@@ -162,7 +162,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "expire-holds": {"task": "bookings.tasks.expire_holds", "schedule": 30.0},
+    "fold-view-counts": {"task": "campaigns.tasks.fold_view_counts", "schedule": 60.0},
+    "end-finished-campaigns": {"task": "campaigns.tasks.end_finished_campaigns", "schedule": 300.0},
+}
 
 # --- Authentication ----------------------------------------------------------------------
 

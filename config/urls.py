@@ -9,6 +9,8 @@ from config.health import health
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("campaigns.urls")),
+    path("", include("bookings.urls")),
 ]
 
 urlpatterns = [
@@ -23,4 +25,5 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
     path("", include("accounts.page_urls")),
     path("", include("campaigns.page_urls")),
+    path("", include("bookings.page_urls")),
 ]

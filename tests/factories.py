@@ -1,6 +1,11 @@
 """factory-boy factories shared by every app's tests."""
 
+import base64
+from datetime import timedelta
+from decimal import Decimal
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Role, SellerApplication, User
@@ -41,3 +46,47 @@ class SellerApplicationFactory(DjangoModelFactory):
     phone = "+234 801 234 5678"
     country = "NG"
     description = "We run a rooftop bar with live music on weekends."
+
+
+class CampaignFactory(DjangoModelFactory):
+    """A published campaign a week from now, with no ticket types (add TicketTypeFactory)."""
+
+    class Meta:
+        model = "campaigns.Campaign"
+
+    seller = factory.SubFactory(SellerFactory)
+    title = factory.Sequence(lambda n: f"Campaign {n}")
+    slug = factory.Sequence(lambda n: f"campaign-{n}")
+    description = "Live music, good company."
+    venue_type = "event"
+    venue_name = "Eko Hall"
+    venue_address = "1 Marina Road"
+    city = "Lagos"
+    country = "NG"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=5))
+    currency = "NGN"
+    status = "published"
+
+    @factory.post_generation
+    def with_key(obj, create, extracted, **kwargs):
+        if create:
+            from campaigns.models import CampaignKey
+            from config.crypto import new_key
+
+            CampaignKey.objects.create(
+                campaign=obj, version=1, secret=base64.b64encode(new_key()).decode()
+            )
+
+
+class TicketTypeFactory(DjangoModelFactory):
+    class Meta:
+        model = "campaigns.TicketType"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"Type {n}")
+    price = Decimal("2500.00")
+    capacity = 100
+    max_per_booking = 10
+    scans_allowed = 1
+    attributes = factory.LazyFunction(dict)

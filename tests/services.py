@@ -79,9 +79,11 @@ if not REQUIRED:
         os.environ.pop(SERVICES[marker][0], None)
 
 if "REDIS_URL" in os.environ:
-    base = os.environ["REDIS_URL"].rsplit("/", 1)[0]
-    os.environ["REDIS_URL"] = f"{base}/{1 + WORKER_NUMBER}"
-os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"tests-{WORKER}"
+    # redis://host:port/N: worker gwK uses database N + K (each run picks its own N).
+    base, _, db = os.environ["REDIS_URL"].rpartition("/")
+    first_db = int(db) if db.isdigit() else 0
+    os.environ["REDIS_URL"] = f"{base}/{first_db + WORKER_NUMBER}"
+os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"tests-{WORKER}-{os.getpid()}"
 # Unit tests run tasks inline; the tests marked `rabbitmq` start a real worker.
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
 os.environ.setdefault("GOOGLE_CLIENT_ID", "test-client-id.apps.googleusercontent.com")

@@ -1,0 +1,3 @@
+"""Routes of the campaigns app."""
+
+urlpatterns: list = []
