@@ -45,3 +45,13 @@ def seller(db):
 @pytest.fixture
 def super_admin(db):
     return SuperAdminFactory(email="admin@example.com", name="Ana Admin")
+
+
+@pytest.fixture
+def stub_server():
+    """A loopback HTTP server standing in for an outside API (see tests/stubs.py)."""
+    from tests.stubs import StubServer
+
+    server = StubServer().start()
+    yield server
+    server.stop()

@@ -12,14 +12,18 @@ from accounts.models import Role, SellerApplication, User
 
 
 class UserFactory(DjangoModelFactory):
+    """A user as Google sign-in makes them: no usable password."""
+
     class Meta:
         model = User
-        django_get_or_create = ["email"]
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     name = factory.Faker("name")
     role = Role.CUSTOMER
-    password = factory.PostGenerationMethodCall("set_unusable_password")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(*args, **kwargs)
 
 
 class SellerFactory(UserFactory):
@@ -53,6 +57,7 @@ class CampaignFactory(DjangoModelFactory):
 
     class Meta:
         model = "campaigns.Campaign"
+        skip_postgeneration_save = True
 
     seller = factory.SubFactory(SellerFactory)
     title = factory.Sequence(lambda n: f"Campaign {n}")
