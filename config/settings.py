@@ -335,6 +335,10 @@ USE_TZ = True
 # --- Domain settings ---------------------------------------------------------------------
 
 BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
+# Dotted path of `handler(booking_id=...)` that refunds a paid booking of a cancelled
+# campaign through the gateway (set by the payments app). None: bookings are only marked
+# `refund_requested_at` and logged. See bookings.services.campaign_bookings_settle_cancellation.
+BOOKING_REFUND_HANDLER = None
 PLATFORM_FEE_PERCENT = Decimal(env("PLATFORM_FEE_PERCENT", default="5"))
 PAYOUT_HOLD_DAYS = env.int("PAYOUT_HOLD_DAYS", default=3)
 CURRENCIES = env.list(
