@@ -95,3 +95,37 @@ class TicketTypeFactory(DjangoModelFactory):
     max_per_booking = 10
     scans_allowed = 1
     attributes = factory.LazyFunction(dict)
+
+
+class BookingFactory(DjangoModelFactory):
+    """A pending booking. `items=[(ticket_type, quantity)]` adds its items and, like the
+    booking service, counts their seats in `reserved` while the booking holds them."""
+
+    class Meta:
+        model = "bookings.Booking"
+
+    customer = factory.SubFactory(UserFactory)
+    campaign = factory.SubFactory(CampaignFactory)
+    status = "pending_payment"
+    issuance = "single"
+    total = Decimal("0.00")
+    currency = factory.LazyAttribute(lambda o: o.campaign.currency)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=10))
+
+    @factory.post_generation
+    def items(obj, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        from django.db.models import F
+
+        from bookings.models import Booking, BookingItem
+        from campaigns.models import TicketType
+
+        for ticket_type, quantity in extracted:
+            BookingItem.objects.create(
+                booking=obj, ticket_type=ticket_type, quantity=quantity, unit_price=ticket_type.price
+            )
+            if obj.status in Booking.HOLDING_STATUSES:
+                TicketType.objects.filter(pk=ticket_type.pk).update(reserved=F("reserved") + quantity)
+        obj.total = sum((t.price * q for t, q in extracted), Decimal("0.00"))
+        obj.save(update_fields=["total"])
