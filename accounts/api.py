@@ -5,7 +5,6 @@ from django.contrib.auth.signals import user_logged_out
 from django.contrib.sessions.backends.base import SessionBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
@@ -17,9 +16,12 @@ from accounts import services
 from accounts.models import SellerApplication, User
 from accounts.permissions import IsSuperAdmin
 from config.http import client_ip
+from config.serializers import CountryCodeField
 
 
 class SellerApplicationOutput(serializers.ModelSerializer):
+    country = CountryCodeField()
+
     class Meta:
         model = SellerApplication
         fields = [
@@ -47,7 +49,7 @@ class SellerApplicationAdminOutput(SellerApplicationOutput):
 
 
 class SellerApplicationInput(serializers.ModelSerializer):
-    country = CountryField()
+    country = CountryCodeField()
 
     class Meta:
         model = SellerApplication
