@@ -1,0 +1,512 @@
+"""Every write of the bookings app: holds, cancellation, expiry, confirmation, refunds.
+
+Lock order, everywhere: booking rows (in id order) first, then ticket-type rows in id order.
+`TicketType.reserved` changes only under those ticket-type locks and always equals the seats
+of the pending and confirmed bookings of the type (checked by `manage.py audit_inventory`).
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, PositiveIntegerField, Sum, Value, When
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from rest_framework import status
+
+from accounts.models import User
+from accounts.services import audit_event_record
+from bookings.models import Booking, BookingItem, Ticket
+from campaigns.live import availability_changed
+from campaigns.models import Campaign, TicketType
+from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from config.money import to_money
+
+logger = logging.getLogger(__name__)
+
+MAX_ITEMS_PER_BOOKING = 20
+EXPIRY_BATCH = 500
+
+
+class InvalidBooking(DomainError):
+    """A request that can never succeed as sent; `fields` names the offending input."""
+
+    code = "invalid"
+    default_detail = "The booking request is not valid."
+
+
+class NotOnSale(Conflict):
+    code = "not_on_sale"
+    default_detail = "These tickets are not on sale."
+
+
+class SoldOut(Conflict):
+    code = "sold_out"
+    default_detail = "Not enough tickets left."
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used for a different booking request."
+
+
+class RefundHandlerFailed(Exception):
+    """The configured refund handler raised for some bookings; the task retries them."""
+
+
+class ConfirmOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    ALREADY_CONFIRMED = "already_confirmed"
+    NEEDS_REFUND = "needs_refund"
+
+
+@dataclass(frozen=True)
+class ConfirmResult:
+    """What `confirm_booking` did; on NEEDS_REFUND the caller refunds the payment (rule 3)."""
+
+    outcome: ConfirmOutcome
+    booking: Booking
+
+    @property
+    def needs_refund(self) -> bool:
+        return self.outcome == ConfirmOutcome.NEEDS_REFUND
+
+
+# --- Helpers shared by the services -------------------------------------------------------
+
+
+def _invalid(field: str, message: str) -> InvalidBooking:
+    return InvalidBooking(message, fields={field: [message]})
+
+
+def _seat_delta(quantities: dict[int, int]) -> Case:
+    return Case(
+        *(When(pk=pk, then=Value(quantity)) for pk, quantity in quantities.items()),
+        default=Value(0),
+        output_field=PositiveIntegerField(),
+    )
+
+
+def _lock_ticket_types(type_ids) -> list[TicketType]:
+    """Lock ticket-type rows in id order (the one lock order that cannot deadlock)."""
+    return list(
+        TicketType.objects.select_related("campaign")
+        .filter(pk__in=type_ids)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+    )
+
+
+def _release_seats(booking_ids: list[int]) -> None:
+    """Give back the seats of these bookings; call holding their row locks, in a transaction."""
+    held = list(
+        BookingItem.objects.filter(booking_id__in=booking_ids)
+        .values("ticket_type_id", "booking__campaign_id")
+        .annotate(seats=Sum("quantity"))
+    )
+    quantities = {row["ticket_type_id"]: row["seats"] for row in held}
+    if not quantities:
+        return
+    _lock_ticket_types(quantities)
+    TicketType.objects.filter(pk__in=quantities).update(
+        reserved=F("reserved") - _seat_delta(quantities)
+    )
+    for campaign_id in {row["booking__campaign_id"] for row in held}:
+        availability_changed(campaign_id)
+
+
+def _request_fingerprint(
+    *, campaign_id: int, quantities: dict[int, int], issuance: str, holder_names: list[str]
+) -> str:
+    canonical = json.dumps(
+        [campaign_id, sorted(quantities.items()), issuance, holder_names], separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _with_details(queryset):
+    return queryset.select_related("campaign").prefetch_related("items", "tickets")
+
+
+def _replayed_booking(*, customer: User, idempotency_key: str, fingerprint: str) -> Booking | None:
+    booking = _with_details(
+        Booking.objects.filter(customer=customer, idempotency_key=idempotency_key)
+    ).first()
+    if booking is not None and booking.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return booking
+
+
+def _clean_quantities(items) -> dict[int, int]:
+    """`{ticket_type_id: quantity}` in id order, refusing empty, duplicate or non-positive items."""
+    if not items:
+        raise _invalid("items", "Choose at least one ticket.")
+    if len(items) > MAX_ITEMS_PER_BOOKING:
+        raise _invalid("items", f"At most {MAX_ITEMS_PER_BOOKING} ticket types per booking.")
+    quantities: dict[int, int] = {}
+    for item in items:
+        type_id, quantity = item["ticket_type"], item["quantity"]
+        if type_id in quantities:
+            raise _invalid("items", "Each ticket type may appear only once.")
+        if quantity < 1:
+            raise _invalid("items", "Quantities must be at least 1.")
+        quantities[type_id] = quantity
+    return dict(sorted(quantities.items()))
+
+
+def _check_bookable(
+    *, campaign_id: int, ticket_types: list[TicketType], quantities: dict[int, int]
+) -> Campaign:
+    """Refuse anything but on-sale types of one on-sale campaign, within their limits."""
+    found = {t.pk for t in ticket_types}
+    if found != set(quantities) or any(t.campaign_id != campaign_id for t in ticket_types):
+        raise _invalid("items", "Unknown ticket type for this campaign.")
+    campaign = ticket_types[0].campaign
+    if campaign.status == Campaign.Status.DRAFT:
+        raise _invalid("campaign", "This campaign is not published.")
+    if not campaign.is_on_sale:
+        raise NotOnSale("This campaign is not on sale.")
+    now = timezone.now()
+    for ticket_type in ticket_types:
+        if (ticket_type.sales_start and ticket_type.sales_start > now) or (
+            ticket_type.sales_end and ticket_type.sales_end <= now
+        ):
+            raise NotOnSale(f"{ticket_type.name} is not on sale now.")
+        if quantities[ticket_type.pk] > ticket_type.max_per_booking:
+            raise _invalid(
+                "items",
+                f"At most {ticket_type.max_per_booking} x {ticket_type.name} per booking.",
+            )
+    return campaign
+
+
+def _issue_tickets(booking: Booking) -> list[Ticket]:
+    """Create the tickets of a booking being confirmed: one per item, or one per seat."""
+    names = list(booking.holder_names)
+    tickets = []
+    for item in booking.items.select_related("ticket_type"):
+        scans = item.ticket_type.scans_allowed
+        if booking.issuance == Booking.Issuance.SINGLE:
+            holder = names[0] if names else booking.customer.name
+            tickets.append(
+                Ticket(
+                    booking=booking,
+                    ticket_type=item.ticket_type,
+                    holder_name=holder,
+                    admits=item.quantity,
+                    scans_allowed=scans * item.quantity,
+                )
+            )
+        else:
+            for _ in range(item.quantity):
+                tickets.append(
+                    Ticket(
+                        booking=booking,
+                        ticket_type=item.ticket_type,
+                        holder_name=names.pop(0) if names else "",
+                        admits=1,
+                        scans_allowed=scans,
+                    )
+                )
+    return Ticket.objects.bulk_create(tickets)
+
+
+# --- Holds --------------------------------------------------------------------------------
+
+
+def booking_create(
+    *,
+    customer: User,
+    campaign_id: int,
+    items: list[dict],
+    issuance: str,
+    holder_names: list[str] | None = None,
+    idempotency_key: str = "",
+) -> Booking:
+    """Hold seats for `customer` as a PENDING_PAYMENT booking, or refuse and hold nothing.
+
+    `items` is `[{"ticket_type": id, "quantity": n}]`. The checks run on the locked rows
+    themselves: one round trip, and nothing can change between check and reserve. A repeated
+    `idempotency_key` with the same request returns the first booking; concurrent repeats
+    meet the unique constraint, roll back their reservation, and return the winner's booking.
+    The result has its items and tickets loaded.
+    """
+    quantities = _clean_quantities(items)
+    if issuance not in Booking.Issuance.values:
+        raise _invalid("issuance", "Choose single or separate.")
+    holder_names = [name.strip() for name in holder_names or []]
+    seats = sum(quantities.values())
+    if len(holder_names) > seats:
+        raise _invalid("holder_names", f"At most {seats} holder names for {seats} seats.")
+    fingerprint = _request_fingerprint(
+        campaign_id=campaign_id, quantities=quantities, issuance=issuance, holder_names=holder_names
+    )
+    if idempotency_key:
+        replayed = _replayed_booking(
+            customer=customer, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
+        if replayed is not None:
+            return replayed
+    try:
+        with transaction.atomic():
+            ticket_types = _lock_ticket_types(quantities)
+            campaign = _check_bookable(
+                campaign_id=campaign_id, ticket_types=ticket_types, quantities=quantities
+            )
+            short = [t for t in ticket_types if t.remaining < quantities[t.pk]]
+            if short:
+                raise SoldOut(
+                    "Not enough tickets left: "
+                    + ", ".join(f"{t.name} ({t.remaining} left)" for t in short)
+                    + ".",
+                    ticket_types=[
+                        {"id": t.pk, "name": t.name, "remaining": t.remaining} for t in short
+                    ],
+                )
+            TicketType.objects.filter(pk__in=quantities).update(
+                reserved=F("reserved") + _seat_delta(quantities)
+            )
+            booking = Booking.objects.create(
+                customer=customer,
+                campaign=campaign,
+                issuance=issuance,
+                holder_names=holder_names,
+                total=to_money(sum(t.price * quantities[t.pk] for t in ticket_types)),
+                currency=campaign.currency,
+                expires_at=timezone.now() + timedelta(seconds=settings.BOOKING_HOLD_SECONDS),
+                idempotency_key=idempotency_key,
+                request_fingerprint=fingerprint,
+            )
+            booking_items = BookingItem.objects.bulk_create(
+                BookingItem(
+                    booking=booking,
+                    ticket_type=t,
+                    quantity=quantities[t.pk],
+                    unit_price=t.price,
+                )
+                for t in ticket_types
+            )
+            availability_changed(campaign.pk)
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        replayed = _replayed_booking(
+            customer=customer, idempotency_key=idempotency_key, fingerprint=fingerprint
+        )
+        if replayed is None:
+            raise
+        return replayed
+    # Render the answer from memory instead of querying back what was just written.
+    booking._prefetched_objects_cache = {"items": booking_items, "tickets": []}
+    return booking
+
+
+def booking_cancel(*, booking_id: int, customer: User) -> Booking:
+    """The customer gives up a pending hold; its seats return to sale at once."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.customer_id != customer.pk:
+            raise NotPermitted("This is not your booking.")
+        if booking.status != Booking.Status.PENDING_PAYMENT:
+            raise InvalidTransition(
+                f"Only a pending booking can be cancelled; this one is {booking.status}."
+            )
+        _release_seats([booking.pk])
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return booking
+
+
+def expire_overdue_holds(*, limit: int = EXPIRY_BATCH) -> int:
+    """Expire up to `limit` overdue pending bookings and release their seats; returns how many.
+
+    `skip_locked` lets several workers run at once: each takes different bookings, and a
+    booking being confirmed right now is left to its confirmation.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        booking_ids = list(
+            Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not booking_ids:
+            return 0
+        _release_seats(booking_ids)
+        Booking.objects.filter(pk__in=booking_ids).update(
+            status=Booking.Status.EXPIRED, updated_at=now
+        )
+    logger.info("Expired %d holds", len(booking_ids))
+    return len(booking_ids)
+
+
+def expire_all_overdue_holds() -> int:
+    """Expire every overdue hold, batch by batch; what the beat job and the command run."""
+    total = 0
+    while expired := expire_overdue_holds():
+        total += expired
+        if expired < EXPIRY_BATCH:
+            break
+    return total
+
+
+# --- Confirmation ---------------------------------------------------------------------------
+
+
+def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) -> ConfirmResult:
+    """Turn a paid booking into CONFIRMED with its tickets, exactly once.
+
+    For the payments app, after it verified the payment. `source` says who reported it
+    (webhook, redirect, reconciliation). A booking whose hold already ended takes its seats
+    again if they are free; otherwise, or when the campaign is no longer on sale, the result
+    is NEEDS_REFUND and nothing changes but the release of a hold the campaign no longer
+    honours: the caller refunds the payment (rule 3).
+    """
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("campaign", "customer")
+            .get(pk=booking_id)
+        )
+        if booking.status == Booking.Status.CONFIRMED:
+            return ConfirmResult(ConfirmOutcome.ALREADY_CONFIRMED, booking)
+        if booking.status == Booking.Status.REFUNDED:
+            return ConfirmResult(ConfirmOutcome.NEEDS_REFUND, booking)
+        if booking.campaign.status == Campaign.Status.CANCELLED:
+            if booking.status == Booking.Status.PENDING_PAYMENT:
+                _release_seats([booking.pk])
+                booking.status = Booking.Status.CANCELLED
+                booking.cancelled_at = timezone.now()
+                booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+            return ConfirmResult(ConfirmOutcome.NEEDS_REFUND, booking)
+        if booking.status != Booking.Status.PENDING_PAYMENT and not _reserve_again(booking):
+            return ConfirmResult(ConfirmOutcome.NEEDS_REFUND, booking)
+        booking.status = Booking.Status.CONFIRMED
+        booking.confirmed_at = timezone.now()
+        booking.confirmed_via = source
+        booking.confirmed_by = actor
+        booking.save(
+            update_fields=["status", "confirmed_at", "confirmed_via", "confirmed_by", "updated_at"]
+        )
+        _issue_tickets(booking)
+    return ConfirmResult(ConfirmOutcome.CONFIRMED, booking)
+
+
+def _reserve_again(booking: Booking) -> bool:
+    """Take the seats of an expired or cancelled booking back if all are still free."""
+    quantities = dict(
+        booking.items.order_by("ticket_type_id").values_list("ticket_type_id", "quantity")
+    )
+    ticket_types = _lock_ticket_types(quantities)
+    if not booking.campaign.is_on_sale or any(t.remaining < quantities[t.pk] for t in ticket_types):
+        return False
+    TicketType.objects.filter(pk__in=quantities).update(
+        reserved=F("reserved") + _seat_delta(quantities)
+    )
+    availability_changed(booking.campaign_id)
+    return True
+
+
+# --- Refunds --------------------------------------------------------------------------------
+
+
+def booking_mark_refunded(*, booking_id: int, actor: User | None) -> Booking:
+    """Record that a confirmed booking's money went back: void its tickets, free its seats.
+
+    For the payments app, after the gateway accepted the refund; no gateway call happens
+    here. Marking an already refunded booking again changes nothing.
+    """
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status == Booking.Status.REFUNDED:
+            return booking
+        if booking.status != Booking.Status.CONFIRMED:
+            raise InvalidTransition(
+                f"Only a confirmed booking can be refunded; this one is {booking.status}."
+            )
+        booking.tickets.update(status=Ticket.Status.VOID)
+        _release_seats([booking.pk])
+        booking.status = Booking.Status.REFUNDED
+        booking.refunded_at = timezone.now()
+        booking.save(update_fields=["status", "refunded_at", "updated_at"])
+        audit_event_record(
+            actor=actor,
+            action="booking.refunded",
+            target=booking,
+            metadata={"total": str(booking.total), "currency": booking.currency},
+        )
+    return booking
+
+
+def campaign_bookings_settle_cancellation(*, campaign_id: int) -> dict[str, int]:
+    """After a campaign is cancelled: cancel its holds, and have its paid bookings refunded.
+
+    Pending holds are cancelled and their seats released. Confirmed bookings are stamped
+    `refund_requested_at`; then, if `settings.BOOKING_REFUND_HANDLER` names a function
+    (dotted path, called as `handler(booking_id=...)`, expected to refund through the
+    gateway and then call `booking_mark_refunded`), it runs for each booking still confirmed.
+    With no handler they stay marked and are logged for a person to refund. Safe to run
+    again: settled bookings are skipped, and a handler failure raises after trying the rest.
+    """
+    campaign = Campaign.objects.get(pk=campaign_id)
+    if campaign.status != Campaign.Status.CANCELLED:
+        logger.warning(
+            "Campaign %s is %s, not cancelled: nothing to settle", campaign_id, campaign.status
+        )
+        return {"holds_cancelled": 0, "refunds_requested": 0}
+    holds_cancelled = 0
+    while True:
+        with transaction.atomic():
+            # No skip_locked: wait for a confirmation in flight, so its booking is seen below.
+            booking_ids = list(
+                Booking.objects.filter(
+                    campaign_id=campaign_id, status=Booking.Status.PENDING_PAYMENT
+                )
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", flat=True)[:EXPIRY_BATCH]
+            )
+            if not booking_ids:
+                break
+            _release_seats(booking_ids)
+            Booking.objects.filter(pk__in=booking_ids).update(
+                status=Booking.Status.CANCELLED,
+                cancelled_at=timezone.now(),
+                updated_at=timezone.now(),
+            )
+        holds_cancelled += len(booking_ids)
+    paid = Booking.objects.filter(campaign_id=campaign_id, status=Booking.Status.CONFIRMED)
+    paid.filter(refund_requested_at__isnull=True).update(
+        refund_requested_at=timezone.now(), updated_at=timezone.now()
+    )
+    paid_ids = list(paid.order_by("pk").values_list("pk", flat=True))
+    handler_path = settings.BOOKING_REFUND_HANDLER
+    if not handler_path:
+        if paid_ids:
+            logger.warning(
+                "Campaign %s cancelled: %d paid bookings need a refund and no "
+                "BOOKING_REFUND_HANDLER is set: %s",
+                campaign_id,
+                len(paid_ids),
+                paid_ids,
+            )
+        return {"holds_cancelled": holds_cancelled, "refunds_requested": len(paid_ids)}
+    handler = import_string(handler_path)
+    failed = []
+    for booking_id in paid_ids:
+        try:
+            handler(booking_id=booking_id)
+        except Exception:
+            logger.exception("Refund of booking %s failed", booking_id)
+            failed.append(booking_id)
+    if failed:
+        raise RefundHandlerFailed(f"Refunds failed for bookings {failed}")
+    return {"holds_cancelled": holds_cancelled, "refunds_requested": len(paid_ids)}
