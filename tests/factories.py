@@ -103,6 +103,7 @@ class BookingFactory(DjangoModelFactory):
 
     class Meta:
         model = "bookings.Booking"
+        skip_postgeneration_save = True
 
     customer = factory.SubFactory(UserFactory)
     campaign = factory.SubFactory(CampaignFactory)
