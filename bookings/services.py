@@ -130,6 +130,14 @@ def _request_fingerprint(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _loaded(related_manager, objects: list):
+    """A related queryset already holding `objects`, as `prefetch_related` leaves it."""
+    queryset = related_manager.all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    return queryset
+
+
 def _with_details(queryset):
     return queryset.select_related("campaign").prefetch_related("items", "tickets")
 
@@ -303,7 +311,10 @@ def booking_create(
             raise
         return replayed
     # Render the answer from memory instead of querying back what was just written.
-    booking._prefetched_objects_cache = {"items": booking_items, "tickets": []}
+    booking._prefetched_objects_cache = {
+        "items": _loaded(booking.items, booking_items),
+        "tickets": _loaded(booking.tickets, []),
+    }
     return booking
 
 
