@@ -302,6 +302,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by several apps get one name each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "VenueTypeEnum": "config.choices.VenueType",
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "SellerApplicationStatusEnum": "accounts.models.SellerApplication.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
