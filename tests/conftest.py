@@ -55,3 +55,23 @@ def stub_server():
     server = StubServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_celery_worker(django_db_setup, django_db_blocker):
+    """A Celery worker thread on the real broker, consuming this test process's own queue.
+
+    Tasks it runs see only committed data: use it from `transaction=True` tests.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.update(task_always_eager=False, result_backend="cache+memory://")
+    try:
+        with django_db_blocker.unblock(), start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10
+        ) as worker:
+            yield worker
+    finally:
+        app.conf.update(task_always_eager=True, result_backend=None)
