@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from campaigns.validators import validate_attributes
 from config.choices import VenueType
 from config.crypto import EncryptedTextField
 from config.money import DECIMAL_PLACES, MAX_DIGITS
@@ -95,7 +96,7 @@ class TicketType(models.Model):
     scans_allowed = models.PositiveSmallIntegerField(default=1)
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(null=True, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
+    attributes = models.JSONField(default=dict, blank=True, validators=[validate_attributes])
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -104,8 +105,12 @@ class TicketType(models.Model):
             models.CheckConstraint(
                 condition=Q(reserved__lte=F("capacity")), name="ticket_type_never_oversold"
             ),
-            models.CheckConstraint(condition=Q(price__gte=0), name="ticket_type_price_not_negative"),
-            models.CheckConstraint(condition=Q(capacity__gt=0), name="ticket_type_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="ticket_type_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gt=0), name="ticket_type_capacity_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(max_per_booking__gt=0), name="ticket_type_max_per_booking_positive"
             ),
@@ -133,7 +138,9 @@ class CampaignKey(models.Model):
     class Meta:
         ordering = ["campaign", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "version"], name="campaign_key_version_unique")
+            models.UniqueConstraint(
+                fields=["campaign", "version"], name="campaign_key_version_unique"
+            )
         ]
 
     def __str__(self):
@@ -142,3 +149,20 @@ class CampaignKey(models.Model):
     @property
     def key_bytes(self) -> bytes:
         return base64.b64decode(self.secret)
+
+
+class CampaignDailyViews(models.Model):
+    """Detail views of a campaign on one UTC day, folded in from the Redis counters."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="daily_views")
+    day = models.DateField()
+    views = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["campaign", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day"], name="campaign_daily_views_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} {self.day}: {self.views}"

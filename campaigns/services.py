@@ -1,0 +1,344 @@
+"""Every write of the campaigns app: create, edit, publish, cancel, end, managers, views."""
+
+import base64
+import logging
+import secrets
+from collections import defaultdict
+from importlib import import_module
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, ProtectedError, RestrictedError
+from django.utils import timezone
+from django.utils.text import slugify
+from rest_framework import status
+
+from accounts.models import Role, User
+from accounts.services import audit_event_record, user_get_or_create, user_set_role
+from campaigns import analytics, live
+from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
+from config.crypto import new_key
+from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+
+logger = logging.getLogger(__name__)
+
+# Provided by the bookings app; addressed by name because campaigns must not import bookings.
+REFUND_CANCELLED_CAMPAIGN_TASK = "bookings.tasks.refund_cancelled_campaign"
+EDITABLE_STATUSES = (Campaign.Status.DRAFT, Campaign.Status.PUBLISHED)
+
+
+class CapacityBelowReserved(Conflict):
+    code = "capacity_below_reserved"
+    default_detail = "Capacity cannot go below the seats already reserved."
+
+
+class CurrencyLocked(Conflict):
+    code = "currency_locked"
+    default_detail = "The currency cannot change once seats are reserved or booked."
+
+
+class TicketTypeInUse(Conflict):
+    code = "ticket_type_in_use"
+    default_detail = "A ticket type with reservations or bookings cannot be removed."
+
+
+class UnknownTicketType(DomainError):
+    code = "unknown_ticket_type"
+    default_detail = "A ticket type id does not belong to this campaign."
+
+
+class InvalidSchedule(DomainError):
+    code = "invalid_schedule"
+    default_detail = "The campaign must end after it starts."
+
+
+class NotPublishable(DomainError):
+    code = "not_publishable"
+    default_detail = "This campaign cannot be published yet."
+
+
+class ManagerNotAssignable(Conflict):
+    code = "not_assignable"
+    default_detail = "Sellers and super admins cannot be made managers."
+
+
+class NotAManager(DomainError):
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "This user does not manage this campaign."
+
+
+def _unique_slug(title: str) -> str:
+    """The title's slug, with a random suffix when another campaign already has it."""
+    base = slugify(title)[:200] or "campaign"
+    if not Campaign.objects.filter(slug=base).exists():
+        return base
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+def _lock_owned(*, campaign_id: int, user: User) -> Campaign:
+    """Lock the campaign row; call inside a transaction. Only its seller may change it."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    if campaign.seller_id != user.pk:
+        raise NotPermitted("Only the campaign's seller can change it.")
+    return campaign
+
+
+def _send_task_on_commit(name: str, *args) -> None:
+    """Enqueue a downstream app's task by name once the transaction commits.
+
+    With a broker the message goes to the queue whether or not this process knows the task.
+    Without one (tasks eager, the `make run` default) `send_task` would queue into the void,
+    so the task runs in-process if its app provides it.
+    """
+
+    def send():
+        if not current_app.conf.task_always_eager:
+            current_app.send_task(name, args=list(args))
+            return
+        try:
+            import_module(name.rpartition(".")[0])
+        except ModuleNotFoundError:
+            logger.warning("Task %s is not installed; nothing ran.", name)
+            return
+        task = current_app.tasks.get(name)
+        if task is None:
+            logger.warning("Task %s is not installed; nothing ran.", name)
+            return
+        task.apply(args=args)
+
+    transaction.on_commit(send)
+
+
+def campaign_create(
+    *, seller: User, ticket_types: list[dict], ip: str | None = None, **fields
+) -> Campaign:
+    """A DRAFT campaign with its ticket types and its first QR key (version 1)."""
+    if seller.role != Role.SELLER:
+        raise NotPermitted("Only approved sellers can create campaigns.")
+    if fields["ends_at"] <= fields["starts_at"]:
+        raise InvalidSchedule()
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            seller=seller, slug=_unique_slug(fields["title"]), **fields
+        )
+        TicketType.objects.bulk_create(
+            TicketType(campaign=campaign, position=position, **item)
+            for position, item in enumerate(ticket_types)
+        )
+        CampaignKey.objects.create(
+            campaign=campaign, version=1, secret=base64.b64encode(new_key()).decode()
+        )
+        audit_event_record(actor=seller, action="campaign.created", target=campaign, ip=ip)
+    return campaign
+
+
+def _sync_ticket_types(
+    *, campaign: Campaign, locked: dict[int, TicketType], items: list[dict]
+) -> None:
+    """Make the campaign's ticket types match `items`: ids update, new rows are added,
+    the rest are removed. Call holding the locks of every row in `locked`."""
+    kept: set[int] = set()
+    for position, item in enumerate(items):
+        values = dict(item)
+        pk = values.pop("id", None)
+        if pk is None:
+            TicketType.objects.create(campaign=campaign, position=position, **values)
+            continue
+        ticket_type = locked.get(pk)
+        if ticket_type is None or pk in kept:
+            raise UnknownTicketType(f"Ticket type {pk} does not belong to this campaign.")
+        kept.add(pk)
+        if values.get("capacity", ticket_type.capacity) < ticket_type.reserved:
+            raise CapacityBelowReserved(
+                f"{ticket_type.name} has {ticket_type.reserved} seats reserved; "
+                "capacity cannot go below that."
+            )
+        for name, value in values.items():
+            setattr(ticket_type, name, value)
+        ticket_type.position = position
+        ticket_type.save()
+    removed = [ticket_type for pk, ticket_type in locked.items() if pk not in kept]
+    for ticket_type in removed:
+        if ticket_type.reserved:
+            raise TicketTypeInUse(f"{ticket_type.name} has reservations and cannot be removed.")
+    try:
+        TicketType.objects.filter(pk__in=[ticket_type.pk for ticket_type in removed]).delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise TicketTypeInUse("A ticket type with bookings cannot be removed.") from exc
+
+
+def campaign_update(
+    *,
+    campaign_id: int,
+    user: User,
+    ticket_types: list[dict] | None = None,
+    ip: str | None = None,
+    **fields,
+) -> Campaign:
+    """Edit a draft or published campaign; `ticket_types`, when given, is the full new list.
+
+    Prices may change at any time: bookings copy unit prices, so only new bookings see them.
+    """
+    with transaction.atomic():
+        campaign = _lock_owned(campaign_id=campaign_id, user=user)
+        if campaign.status not in EDITABLE_STATUSES:
+            raise InvalidTransition(f"A campaign that is {campaign.status} cannot be edited.")
+        # Locked in id order, as the bookings services lock them, so the two never deadlock.
+        locked = {
+            ticket_type.pk: ticket_type
+            for ticket_type in TicketType.objects.filter(campaign=campaign)
+            .order_by("pk")
+            .select_for_update()
+        }
+        currency = fields.get("currency", campaign.currency)
+        if currency != campaign.currency and (
+            any(ticket_type.reserved for ticket_type in locked.values())
+            or analytics.campaign_has_bookings(campaign.pk)
+        ):
+            raise CurrencyLocked()
+        if fields.get("ends_at", campaign.ends_at) <= fields.get("starts_at", campaign.starts_at):
+            raise InvalidSchedule()
+        for name, value in fields.items():
+            setattr(campaign, name, value)
+        campaign.save()
+        if ticket_types is not None:
+            _sync_ticket_types(campaign=campaign, locked=locked, items=ticket_types)
+            live.availability_changed(campaign.pk)
+        audit_event_record(
+            actor=user,
+            action="campaign.updated",
+            target=campaign,
+            ip=ip,
+            metadata={"fields": sorted(fields) + (["ticket_types"] if ticket_types else [])},
+        )
+    return campaign
+
+
+def campaign_publish(*, campaign_id: int, user: User, ip: str | None = None) -> Campaign:
+    """DRAFT -> PUBLISHED: needs a ticket type and a start in the future."""
+    with transaction.atomic():
+        campaign = _lock_owned(campaign_id=campaign_id, user=user)
+        if campaign.status != Campaign.Status.DRAFT:
+            raise InvalidTransition(f"Only drafts can be published; this one is {campaign.status}.")
+        if not campaign.ticket_types.exists():
+            raise NotPublishable("Add at least one ticket type before publishing.")
+        if campaign.starts_at <= timezone.now():
+            raise NotPublishable("The campaign must start in the future to be published.")
+        campaign.status = Campaign.Status.PUBLISHED
+        campaign.published_at = timezone.now()
+        campaign.save(update_fields=["status", "published_at", "updated_at"])
+        audit_event_record(actor=user, action="campaign.published", target=campaign, ip=ip)
+    return campaign
+
+
+def campaign_cancel(*, campaign_id: int, user: User, ip: str | None = None) -> Campaign:
+    """DRAFT or PUBLISHED -> CANCELLED. Sales stop with the commit (bookings sell only
+    published campaigns); then the bookings app is asked to refund every paid booking."""
+    with transaction.atomic():
+        campaign = _lock_owned(campaign_id=campaign_id, user=user)
+        if campaign.status not in EDITABLE_STATUSES:
+            raise InvalidTransition(f"A campaign that is {campaign.status} cannot be cancelled.")
+        was_published = campaign.status == Campaign.Status.PUBLISHED
+        campaign.status = Campaign.Status.CANCELLED
+        campaign.cancelled_at = timezone.now()
+        campaign.save(update_fields=["status", "cancelled_at", "updated_at"])
+        audit_event_record(actor=user, action="campaign.cancelled", target=campaign, ip=ip)
+        if was_published:
+            _send_task_on_commit(REFUND_CANCELLED_CAMPAIGN_TASK, campaign.pk)
+    return campaign
+
+
+def campaign_end_finished() -> int:
+    """PUBLISHED campaigns whose end has passed become ENDED; returns how many."""
+    with transaction.atomic():
+        return Campaign.objects.filter(
+            status=Campaign.Status.PUBLISHED, ends_at__lte=timezone.now()
+        ).update(status=Campaign.Status.ENDED, updated_at=timezone.now())
+
+
+def manager_assign(*, campaign_id: int, user: User, email: str, ip: str | None = None) -> User:
+    """Make the user with `email` (created if new) a MANAGER of the campaign."""
+    with transaction.atomic():
+        campaign = _lock_owned(campaign_id=campaign_id, user=user)
+        manager, _ = user_get_or_create(email=email)
+        if manager.role in (Role.SELLER, Role.SUPER_ADMIN):
+            raise ManagerNotAssignable(f"{manager.email} is a {manager.get_role_display()}.")
+        user_set_role(user=manager, role=Role.MANAGER, actor=user, ip=ip)
+        campaign.managers.add(manager)
+        audit_event_record(
+            actor=user,
+            action="campaign.manager_assigned",
+            target=campaign,
+            ip=ip,
+            metadata={"manager": manager.email},
+        )
+    return manager
+
+
+def manager_remove(*, campaign_id: int, user: User, email: str, ip: str | None = None) -> None:
+    """Take a manager off the campaign; their role stays (they may manage others)."""
+    with transaction.atomic():
+        campaign = _lock_owned(campaign_id=campaign_id, user=user)
+        manager = campaign.managers.filter(
+            email=User.objects.normalize_email(email).lower()
+        ).first()
+        if manager is None:
+            raise NotAManager(f"{email} does not manage this campaign.")
+        campaign.managers.remove(manager)
+        audit_event_record(
+            actor=user,
+            action="campaign.manager_removed",
+            target=campaign,
+            ip=ip,
+            metadata={"manager": manager.email},
+        )
+
+
+def _add_views(campaign_id: int, day, views: int) -> None:
+    """Add views to the campaign and its day; call inside a transaction."""
+    daily, _ = CampaignDailyViews.objects.get_or_create(campaign_id=campaign_id, day=day)
+    CampaignDailyViews.objects.filter(pk=daily.pk).update(views=F("views") + views)
+    Campaign.objects.filter(pk=campaign_id).update(views_count=F("views_count") + views)
+
+
+def campaign_view_record(*, campaign_id: int) -> None:
+    """Count one detail view: in Redis when configured (folded in by a beat job), else
+    straight into the database (the single-process `make run` default)."""
+    if settings.REDIS_URL:
+        analytics.view_counter_incr(campaign_id)
+        return
+    with transaction.atomic():
+        _add_views(campaign_id, timezone.now().date(), 1)
+
+
+def campaign_views_fold() -> int:
+    """Move the Redis view counters into the database; returns the views folded.
+
+    Each counter is taken with GETDEL, so a view counted meanwhile lands in a fresh counter
+    for the next fold: nothing is counted twice. If the database write fails the counts go
+    back into Redis.
+    """
+    if not settings.REDIS_URL:
+        return 0
+    taken = analytics.view_counts_take()
+    if not taken:
+        return 0
+    per_day: dict[tuple[int, object], int] = defaultdict(int)
+    for campaign_id, day, views in taken:
+        per_day[(campaign_id, day)] += views
+    try:
+        with transaction.atomic():
+            existing = set(
+                Campaign.objects.filter(
+                    pk__in={campaign_id for campaign_id, _ in per_day}
+                ).values_list("pk", flat=True)
+            )
+            for (campaign_id, day), views in sorted(per_day.items()):
+                if campaign_id in existing:
+                    _add_views(campaign_id, day, views)
+    except Exception:
+        analytics.view_counts_restore(taken)
+        raise
+    return sum(per_day.values())
