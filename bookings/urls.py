@@ -1,3 +1,11 @@
-"""Routes of the bookings app."""
+"""API routes of the bookings app, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from bookings import api
+
+urlpatterns = [
+    path("bookings/", api.BookingListCreate.as_view(), name="api-bookings"),
+    path("bookings/<int:pk>/", api.BookingDetail.as_view(), name="api-booking"),
+    path("bookings/<int:pk>/cancel/", api.BookingCancel.as_view(), name="api-booking-cancel"),
+]

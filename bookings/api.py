@@ -1,0 +1,175 @@
+"""Bookings API: book seats, list and read one's bookings, cancel a pending hold."""
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings import selectors, services
+from bookings.models import Booking, BookingItem, Ticket
+
+MAX_QUANTITY = 1000
+IDEMPOTENCY_KEY_MAX_LENGTH = 128
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string up to 128 characters. Repeating a request with the same key "
+        "returns the first booking and holds nothing more; the same key with another "
+        "body is refused with 422."
+    ),
+)
+
+
+class BookingItemInput(serializers.Serializer):
+    ticket_type = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class BookingCreateInput(serializers.Serializer):
+    campaign = serializers.IntegerField(min_value=1)
+    items = BookingItemInput(
+        many=True, allow_empty=False, max_length=services.MAX_ITEMS_PER_BOOKING
+    )
+    issuance = serializers.ChoiceField(
+        choices=Booking.Issuance.choices, default=Booking.Issuance.SINGLE
+    )
+    holder_names = serializers.ListField(
+        child=serializers.CharField(max_length=150, allow_blank=True),
+        required=False,
+        max_length=MAX_QUANTITY,
+    )
+
+
+class BookingItemOutput(serializers.ModelSerializer):
+    class Meta:
+        model = BookingItem
+        fields = ["ticket_type", "quantity", "unit_price"]
+
+
+class TicketOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "ticket_type",
+            "holder_name",
+            "admits",
+            "scans_allowed",
+            "scans_used",
+            "status",
+        ]
+
+
+class BookingOutput(serializers.ModelSerializer):
+    items = BookingItemOutput(many=True, read_only=True)
+    tickets = TicketOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "reference",
+            "campaign",
+            "status",
+            "issuance",
+            "expires_at",
+            "total",
+            "currency",
+            "items",
+            "tickets",
+            "created_at",
+            "confirmed_at",
+        ]
+
+
+class BookingFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Booking.Status.choices)
+
+    class Meta:
+        model = Booking
+        fields = ["status"]
+
+
+def _idempotency_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+        message = f"Use a printable key of at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters."
+        raise services.InvalidBooking(message, fields={"Idempotency-Key": [message]})
+    return key
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(description="Invalid request: `{code, detail, fields}`"),
+    409: OpenApiResponse(description="`sold_out` (with `ticket_types`) or `not_on_sale`"),
+    422: OpenApiResponse(description="`idempotency_key_reused`"),
+}
+
+
+class BookingListCreate(generics.ListAPIView):
+    """GET: the signed-in user's bookings (`?status=`). POST: hold seats as a new booking."""
+
+    serializer_class = BookingOutput
+    filterset_class = BookingFilter
+
+    @property
+    def throttle_scope(self) -> str | None:
+        return "booking" if self.request.method == "POST" else None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
+            return Booking.objects.none()
+        return selectors.booking_list_for_customer(customer=self.request.user)
+
+    @extend_schema(
+        request=BookingCreateInput,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: BookingOutput, **ERROR_RESPONSES},
+    )
+    def post(self, request):
+        data = BookingCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = services.booking_create(
+            customer=request.user,
+            campaign_id=data.validated_data["campaign"],
+            items=data.validated_data["items"],
+            issuance=data.validated_data["issuance"],
+            holder_names=data.validated_data.get("holder_names"),
+            idempotency_key=_idempotency_key(request),
+        )
+        return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
+
+
+class BookingDetail(generics.RetrieveAPIView):
+    """One of the signed-in user's bookings with its items and tickets; others' are 404."""
+
+    serializer_class = BookingOutput
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
+            return Booking.objects.none()
+        return selectors.booking_list_for_customer(customer=self.request.user)
+
+
+class BookingCancel(APIView):
+    """Give up a pending hold; the seats return to sale at once."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: BookingOutput,
+            404: OpenApiResponse(description="No such booking of yours"),
+            409: OpenApiResponse(description="`invalid_transition`: not pending"),
+        },
+    )
+    def post(self, request, pk: int):
+        bookings = selectors.booking_list_for_customer(customer=request.user)
+        get_object_or_404(bookings, pk=pk)
+        services.booking_cancel(booking_id=pk, customer=request.user)
+        return Response(BookingOutput(bookings.get(pk=pk)).data)
