@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests."""
 
+import threading
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -57,9 +59,34 @@ def stub_server():
     server.stop()
 
 
+class TaskRecorder:
+    """Collects what the worker finished (task_postrun), so tests can wait for it."""
+
+    def __init__(self):
+        self.finished: list[tuple[str, object]] = []
+        self._condition = threading.Condition()
+
+    def on_postrun(self, sender=None, retval=None, **kwargs):
+        with self._condition:
+            self.finished.append((sender.name, retval))
+            self._condition.notify_all()
+
+    def wait(self, task_name: str, count: int, timeout: float = 30) -> list:
+        """The return values of the first `count` runs of `task_name`; fails on timeout."""
+        with self._condition:
+            done = self._condition.wait_for(
+                lambda: len(self.results(task_name)) >= count, timeout=timeout
+            )
+        assert done, f"{task_name} ran {len(self.results(task_name))} times, expected {count}"
+        return self.results(task_name)
+
+    def results(self, task_name: str) -> list:
+        return [retval for name, retval in self.finished if name == task_name]
+
+
 @pytest.fixture(scope="session")
 def real_celery_worker(django_db_setup, django_db_blocker):
-    """A Celery worker thread on the real broker, consuming this test process's own queue.
+    """A Celery worker on the real broker, consuming this test process's own queue.
 
     Tasks it runs see only committed data: use it from `transaction=True` tests.
     """
@@ -67,11 +94,22 @@ def real_celery_worker(django_db_setup, django_db_blocker):
 
     from config.celery import app
 
-    app.conf.update(task_always_eager=False, result_backend="cache+memory://")
+    app.conf.task_always_eager = False
     try:
         with django_db_blocker.unblock(), start_worker(
             app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10
         ) as worker:
             yield worker
     finally:
-        app.conf.update(task_always_eager=True, result_backend=None)
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def celery_tasks(real_celery_worker):
+    """Records the tasks the real worker finishes during one test."""
+    from celery.signals import task_postrun
+
+    recorder = TaskRecorder()
+    task_postrun.connect(recorder.on_postrun, weak=False)
+    yield recorder
+    task_postrun.disconnect(recorder.on_postrun)
