@@ -3,7 +3,7 @@
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -34,7 +34,7 @@ def _cache():
     cache.set("health:ping", "pong", timeout=10)
     if cache.get("health:ping") != "pong":
         raise RuntimeError("value written to the cache was not read back")
-    return cache.__class__.__name__
+    return caches["default"].__class__.__name__
 
 
 def _broker():
