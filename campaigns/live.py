@@ -8,9 +8,10 @@ Bursts are tamed on both sides. Each consumer sends its client at most one frame
 `CLIENT_FRAME_INTERVAL`, trailing edge, so the last frame is always the latest state. With a
 cross-process (Redis) channel layer each process also coalesces its announcements in one
 long-lived event loop on a background thread: one connection pool instead of a new event loop
-and Redis connection per `async_to_sync` call (measured: about 1.5 ms per announcement
-instead of about 4 ms), and at most one snapshot per campaign per `SEND_INTERVAL`, read from
-the database when it is sent, so it is never older than the commits it follows.
+and Redis connection per `async_to_sync` call (measured on the test machine: a group_send took
+3.4 ms through `async_to_sync`, 0.26 ms on the long-lived loop, and announcing costs the
+committing thread 4 microseconds), and at most one snapshot per campaign per `SEND_INTERVAL`,
+read from the database when it is sent, so it is never older than the commits it follows.
 """
 
 import asyncio
