@@ -102,6 +102,9 @@ def real_celery_worker(django_db_setup, django_db_blocker):
             yield worker
     finally:
         app.conf.task_always_eager = True
+        with app.connection_for_write() as connection:
+            # The queue is this process's own; leave no trace on the shared broker.
+            connection.default_channel.queue_delete(app.conf.task_default_queue)
 
 
 @pytest.fixture
