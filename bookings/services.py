@@ -194,6 +194,19 @@ def _check_bookable(
     return campaign
 
 
+def _raise_if_short(quantities: dict[int, int], remaining: dict[int, int], names: dict) -> None:
+    short = [pk for pk in quantities if remaining[pk] < quantities[pk]]
+    if short:
+        raise SoldOut(
+            "Not enough tickets left: "
+            + ", ".join(f"{names[pk]} ({remaining[pk]} left)" for pk in short)
+            + ".",
+            ticket_types=[
+                {"id": pk, "name": names[pk], "remaining": remaining[pk]} for pk in short
+            ],
+        )
+
+
 def _issue_tickets(booking: Booking) -> list[Ticket]:
     """Create the tickets of a booking being confirmed: one per item, or one per seat."""
     names = list(booking.holder_names)
@@ -239,11 +252,12 @@ def booking_create(
 ) -> Booking:
     """Hold seats for `customer` as a PENDING_PAYMENT booking, or refuse and hold nothing.
 
-    `items` is `[{"ticket_type": id, "quantity": n}]`. The checks run on the locked rows
-    themselves: one round trip, and nothing can change between check and reserve. A repeated
-    `idempotency_key` with the same request returns the first booking; concurrent repeats
-    meet the unique constraint, roll back their reservation, and return the winner's booking.
-    The result has its items and tickets loaded.
+    `items` is `[{"ticket_type": id, "quantity": n}]`. Everything that needs no lock runs
+    first (checks, prices, an early sold-out answer, the booking rows), so the ticket-type
+    rows stay locked for two statements and the commit only. A repeated `idempotency_key`
+    with the same request returns the first booking; concurrent repeats meet the unique
+    constraint, roll back, and return the winner's booking. The result has its items and
+    tickets loaded.
     """
     quantities = _clean_quantities(items)
     if issuance not in Booking.Issuance.values:
@@ -261,25 +275,17 @@ def booking_create(
         )
         if replayed is not None:
             return replayed
+    ticket_types = list(
+        TicketType.objects.select_related("campaign").filter(pk__in=quantities).order_by("pk")
+    )
+    campaign = _check_bookable(
+        campaign_id=campaign_id, ticket_types=ticket_types, quantities=quantities
+    )
+    names = {t.pk: t.name for t in ticket_types}
+    # Unlocked pre-check: once sold out, refusals never queue for the lock.
+    _raise_if_short(quantities, {t.pk: t.remaining for t in ticket_types}, names)
     try:
         with transaction.atomic():
-            ticket_types = _lock_ticket_types(quantities)
-            campaign = _check_bookable(
-                campaign_id=campaign_id, ticket_types=ticket_types, quantities=quantities
-            )
-            short = [t for t in ticket_types if t.remaining < quantities[t.pk]]
-            if short:
-                raise SoldOut(
-                    "Not enough tickets left: "
-                    + ", ".join(f"{t.name} ({t.remaining} left)" for t in short)
-                    + ".",
-                    ticket_types=[
-                        {"id": t.pk, "name": t.name, "remaining": t.remaining} for t in short
-                    ],
-                )
-            TicketType.objects.filter(pk__in=quantities).update(
-                reserved=F("reserved") + _seat_delta(quantities)
-            )
             booking = Booking.objects.create(
                 customer=customer,
                 campaign=campaign,
@@ -293,12 +299,22 @@ def booking_create(
             )
             booking_items = BookingItem.objects.bulk_create(
                 BookingItem(
-                    booking=booking,
-                    ticket_type=t,
-                    quantity=quantities[t.pk],
-                    unit_price=t.price,
+                    booking=booking, ticket_type=t, quantity=quantities[t.pk], unit_price=t.price
                 )
                 for t in ticket_types
+            )
+            # The locked section: lock in id order, re-check, reserve, commit.
+            locked = (
+                TicketType.objects.filter(pk__in=quantities)
+                .order_by("pk")
+                .select_for_update()
+                .values_list("pk", "capacity", "reserved")
+            )
+            _raise_if_short(
+                quantities, {pk: capacity - reserved for pk, capacity, reserved in locked}, names
+            )
+            TicketType.objects.filter(pk__in=quantities).update(
+                reserved=F("reserved") + _seat_delta(quantities)
             )
             availability_changed(campaign.pk)
     except IntegrityError:
