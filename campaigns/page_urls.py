@@ -6,4 +6,24 @@ from campaigns import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign-detail"),
+    path("seller/", views.seller_dashboard, name="seller-dashboard"),
+    path("seller/campaigns/new/", views.campaign_edit, name="seller-campaign-new"),
+    path("seller/campaigns/<int:pk>/edit/", views.campaign_edit, name="seller-campaign-edit"),
+    path(
+        "seller/campaigns/<int:pk>/publish/",
+        views.campaign_publish,
+        name="seller-campaign-publish",
+    ),
+    path("seller/campaigns/<int:pk>/cancel/", views.campaign_cancel, name="seller-campaign-cancel"),
+    path(
+        "seller/campaigns/<int:pk>/managers/",
+        views.campaign_managers,
+        name="seller-campaign-managers",
+    ),
+    path(
+        "seller/campaigns/<int:pk>/analytics/",
+        views.campaign_analytics,
+        name="seller-campaign-analytics",
+    ),
 ]

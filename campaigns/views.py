@@ -1,7 +1,202 @@
-"""Pages of the campaigns app."""
+"""Pages of the campaigns app: search, campaign page, and the seller's pages."""
 
-from django.shortcuts import render
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import Role
+from campaigns import analytics, selectors, services
+from campaigns.forms import CampaignForm, ManagerForm, TicketTypeFormSet, ticket_type_rows
+from campaigns.models import Campaign
+from config.errors import DomainError
+from config.http import client_ip
+
+PAGE_SIZE = 12
+
+
+def seller_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if request.user.role != Role.SELLER:
+            raise PermissionDenied("Only sellers can open this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _own_campaign(request, pk: int) -> Campaign:
+    return get_object_or_404(Campaign, pk=pk, seller=request.user)
 
 
 def home(request):
-    return render(request, "campaigns/home.html")
+    search = selectors.campaign_list_public(filters=request.GET)
+    results = search.qs if search.is_valid() else Campaign.objects.none()
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "campaigns/home.html",
+        {"form": search.form, "page": page, "query": query.urlencode()},
+    )
+
+
+def campaign_detail(request, slug: str):
+    campaign = selectors.campaign_get_visible(slug=slug, user=request.user)
+    if campaign.seller_id != request.user.pk:
+        services.campaign_view_record(campaign_id=campaign.pk)
+    return render(
+        request,
+        "campaigns/detail.html",
+        {"campaign": campaign, "is_owner": campaign.seller_id == request.user.pk},
+    )
+
+
+@seller_required
+def seller_dashboard(request):
+    campaigns = list(selectors.campaign_list_for_seller(seller=request.user))
+    rows = [
+        {
+            "campaign": campaign,
+            "capacity": sum(t.capacity for t in campaign.ticket_types.all()),
+            "reserved": sum(t.reserved for t in campaign.ticket_types.all()),
+        }
+        for campaign in campaigns
+    ]
+    headline = {
+        "live": sum(c.status == Campaign.Status.PUBLISHED for c in campaigns),
+        "drafts": sum(c.status == Campaign.Status.DRAFT for c in campaigns),
+        "reserved": sum(row["reserved"] for row in rows),
+        "views": sum(c.views_count for c in campaigns),
+    }
+    return render(request, "campaigns/dashboard.html", {"rows": rows, "headline": headline})
+
+
+def _initial_rows(campaign: Campaign) -> list[dict]:
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "price": t.price,
+            "capacity": t.capacity,
+            "max_per_booking": t.max_per_booking,
+            "scans_allowed": t.scans_allowed,
+            "sales_start": t.sales_start,
+            "sales_end": t.sales_end,
+            "attributes": t.attributes,
+        }
+        for t in campaign.ticket_types.all()
+    ]
+
+
+@seller_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request, pk: int | None = None):
+    """Create (no pk) or edit a campaign with its ticket-type rows."""
+    campaign = _own_campaign(request, pk) if pk else None
+    form = CampaignForm(request.POST or None, instance=campaign)
+    rows = TicketTypeFormSet(
+        request.POST or None,
+        prefix="types",
+        initial=_initial_rows(campaign) if campaign and not request.POST else None,
+    )
+    if request.method == "POST" and form.is_valid() and rows.is_valid():
+        fields = {name: form.cleaned_data[name] for name in CampaignForm.Meta.fields}
+        try:
+            if campaign is None:
+                campaign = services.campaign_create(
+                    seller=request.user,
+                    ticket_types=ticket_type_rows(rows),
+                    ip=client_ip(request),
+                    **fields,
+                )
+                messages.success(request, "Draft saved. Publish it when you are ready.")
+            else:
+                services.campaign_update(
+                    campaign_id=campaign.pk,
+                    user=request.user,
+                    ticket_types=ticket_type_rows(rows),
+                    ip=client_ip(request),
+                    **fields,
+                )
+                messages.success(request, "Campaign saved.")
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            return redirect("seller-dashboard")
+    return render(
+        request, "campaigns/form.html", {"form": form, "rows": rows, "campaign": campaign}
+    )
+
+
+def _lifecycle(request, pk: int, action, done: str):
+    campaign = _own_campaign(request, pk)
+    try:
+        action(campaign_id=campaign.pk, user=request.user, ip=client_ip(request))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, done)
+    return redirect("seller-dashboard")
+
+
+@seller_required
+@require_POST
+def campaign_publish(request, pk: int):
+    return _lifecycle(request, pk, services.campaign_publish, "Published: it is on sale now.")
+
+
+@seller_required
+@require_POST
+def campaign_cancel(request, pk: int):
+    return _lifecycle(
+        request, pk, services.campaign_cancel, "Cancelled: sales stopped, paid bookings refunded."
+    )
+
+
+@seller_required
+@require_http_methods(["GET", "POST"])
+def campaign_managers(request, pk: int):
+    campaign = _own_campaign(request, pk)
+    form = ManagerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = (
+            services.manager_remove
+            if request.POST.get("action") == "remove"
+            else services.manager_assign
+        )
+        try:
+            action(
+                campaign_id=campaign.pk,
+                user=request.user,
+                email=form.cleaned_data["email"],
+                ip=client_ip(request),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+        else:
+            messages.success(request, "Managers updated.")
+            return redirect("seller-campaign-managers", pk=campaign.pk)
+    return render(
+        request,
+        "campaigns/managers.html",
+        {"campaign": campaign, "form": form, "managers": campaign.managers.order_by("email")},
+    )
+
+
+@login_required
+def campaign_analytics(request, pk: int):
+    campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user)
+    if campaign.seller_id != request.user.pk and request.user.role != Role.SUPER_ADMIN:
+        raise PermissionDenied("Only the campaign's seller can see its analytics.")
+    return render(
+        request,
+        "campaigns/analytics.html",
+        {"campaign": campaign, "figures": analytics.campaign_analytics(campaign=campaign)},
+    )

@@ -1,0 +1,256 @@
+"""Pages of the campaigns app, rendered per role with the Django test client."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import Role, User
+from campaigns.models import Campaign
+from tests.factories import CampaignFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser_for(client):
+    def make(user):
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+def test_home_lists_upcoming_campaigns_and_filters(browser_for, published, draft):
+    CampaignFactory(title="Beach Bar Night", venue_type="bar")
+
+    page = browser_for(None).get("/?venue_type=event")
+
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Jazz Night" in body
+    assert "Beach Bar Night" not in body
+    assert "Draft Gala" not in body
+    assert "From <strong>NGN 5,000.00</strong>" in body
+
+
+def test_home_with_a_bad_filter_shows_the_error(browser_for, published):
+    page = browser_for(None).get("/?starts_after=soon")
+
+    assert page.status_code == 200
+    assert "Enter a valid date/time." in page.content.decode()
+    assert "Jazz Night" not in page.content.decode()
+
+
+def test_campaign_page_shows_ticket_types_attributes_and_live_counters(browser_for, published):
+    regular, vip = published.ticket_types.order_by("position")
+
+    page = browser_for(None).get("/campaigns/jazz-night/")
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert f'data-live-url="/ws/campaigns/{published.pk}/"' in body
+    assert f'<span class="remaining" data-ticket-type="{vip.pk}">10</span> of 10' in body
+    assert "<dt>bottle</dt><dd>yes</dd>" in body
+    assert "<dt>table_size</dt><dd>6</dd>" in body
+    assert "js/live-availability.js" in body
+
+
+@pytest.mark.parametrize(("who", "status"), [("owner", 200), ("other", 404), ("anonymous", 404)])
+def test_draft_page_only_for_its_seller(browser_for, seller, other_seller, draft, who, status):
+    user = {"owner": seller, "other": other_seller}.get(who)
+
+    assert browser_for(user).get("/campaigns/draft-gala/").status_code == status
+
+
+def test_seller_dashboard_shows_campaigns_and_headline_numbers(
+    browser_for, seller, published, draft
+):
+    published.ticket_types.filter(name="Regular").update(reserved=12)
+    Campaign.objects.filter(pk=published.pk).update(views_count=345)
+
+    page = browser_for(seller).get("/seller/")
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert '<h2 id="headline-live">1</h2>' in body
+    assert "<td>12 / 110</td>" in body
+    assert "<h2>345</h2>" in body
+    assert f'action="/seller/campaigns/{draft.pk}/publish/"' in body
+
+
+@pytest.mark.parametrize("who", ["customer", "manager"])
+def test_dashboard_is_for_sellers_only(browser_for, customer, who):
+    user = (
+        customer
+        if who == "customer"
+        else User.objects.create_user("m@example.com", role=Role.MANAGER)
+    )
+
+    assert browser_for(user).get("/seller/").status_code == 403
+
+
+def test_dashboard_sends_anonymous_visitors_to_sign_in(browser_for):
+    page = browser_for(None).get("/seller/")
+
+    assert page.status_code == 302
+    assert page["Location"].startswith("/accounts/login/")
+
+
+def _form_data(**overrides):
+    starts = timezone.now() + timedelta(days=20)
+    data = {
+        "title": "Pool Party",
+        "description": "Sun and music.",
+        "venue_type": "hotel",
+        "venue_name": "Lagoon Hotel",
+        "venue_address": "",
+        "city": "Mombasa",
+        "country": "KE",
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (starts + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M"),
+        "currency": "KES",
+        "types-TOTAL_FORMS": "2",
+        "types-INITIAL_FORMS": "0",
+        "types-MIN_NUM_FORMS": "1",
+        "types-MAX_NUM_FORMS": "50",
+        "types-0-name": "Day pass",
+        "types-0-price": "1500",
+        "types-0-capacity": "80",
+        "types-0-max_per_booking": "5",
+        "types-0-scans_allowed": "1",
+        "types-0-attributes": '{"towel": true}',
+        "types-1-name": "Cabana",
+        "types-1-price": "9000",
+        "types-1-capacity": "4",
+        "types-1-max_per_booking": "1",
+        "types-1-scans_allowed": "4",
+        "types-1-attributes": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_seller_creates_a_campaign_from_the_form(browser_for, seller):
+    response = browser_for(seller).post("/seller/campaigns/new/", _form_data())
+
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    assert (campaign.title, campaign.status, campaign.currency) == ("Pool Party", "draft", "KES")
+    assert list(campaign.ticket_types.values_list("name", "capacity", "attributes")) == [
+        ("Day pass", 80, {"towel": True}),
+        ("Cabana", 4, {}),
+    ]
+    assert campaign.keys.count() == 1
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"types-0-price": "-1"},
+        {"types-1-capacity": "0"},
+        {"types-0-attributes": '{"nested": {"a": 1}}'},
+        {"types-0-attributes": "not json"},
+        {"currency": "XYZ"},
+        {"ends_at": "2000-01-01T00:00"},
+        {"types-TOTAL_FORMS": "0"},
+    ],
+)
+def test_invalid_form_creates_nothing(browser_for, seller, overrides):
+    response = browser_for(seller).post("/seller/campaigns/new/", _form_data(**overrides))
+
+    assert response.status_code == 200
+    assert Campaign.objects.count() == 0
+
+
+def test_edit_form_shows_rows_and_refuses_capacity_below_reserved(browser_for, seller, published):
+    regular, vip = published.ticket_types.order_by("position")
+    regular.reserved = 50
+    regular.save()
+    client = browser_for(seller)
+
+    page = client.get(f"/seller/campaigns/{published.pk}/edit/")
+    assert 'value="Regular"' in page.content.decode()
+    data = _form_data(
+        **{
+            "types-0-id": str(regular.pk),
+            "types-0-capacity": "10",
+            "types-1-id": str(vip.pk),
+            "types-INITIAL_FORMS": "2",
+            "currency": "NGN",
+        }
+    )
+    response = client.post(f"/seller/campaigns/{published.pk}/edit/", data, follow=True)
+
+    assert "has 50 seats reserved" in response.content.decode()
+    regular.refresh_from_db()
+    assert regular.capacity == 100
+
+
+def test_other_sellers_cannot_open_the_edit_form(browser_for, other_seller, published):
+    assert (
+        browser_for(other_seller).get(f"/seller/campaigns/{published.pk}/edit/").status_code == 404
+    )
+
+
+def test_publish_and_cancel_buttons(browser_for, seller, draft):
+    client = browser_for(seller)
+
+    client.post(f"/seller/campaigns/{draft.pk}/publish/")
+    draft.refresh_from_db()
+    assert draft.status == "published"
+    page = client.post(f"/seller/campaigns/{draft.pk}/cancel/", follow=True)
+    draft.refresh_from_db()
+    assert draft.status == "cancelled"
+    assert "Cancelled: sales stopped" in page.content.decode()
+
+
+def test_managers_page_assigns_and_removes(browser_for, seller, published):
+    client = browser_for(seller)
+
+    client.post(
+        f"/seller/campaigns/{published.pk}/managers/",
+        {"email": "door@example.com", "action": "assign"},
+    )
+    assert list(published.managers.values_list("email", flat=True)) == ["door@example.com"]
+    page = client.get(f"/seller/campaigns/{published.pk}/managers/")
+    assert "door@example.com" in page.content.decode()
+    client.post(
+        f"/seller/campaigns/{published.pk}/managers/",
+        {"email": "door@example.com", "action": "remove"},
+    )
+    assert published.managers.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("owner", 200), ("admin", 200), ("other", 403), ("customer", 403)]
+)
+def test_analytics_page_per_role(
+    browser_for, seller, super_admin, other_seller, customer, published, who, status
+):
+    user = {"owner": seller, "admin": super_admin, "other": other_seller, "customer": customer}[who]
+
+    page = browser_for(user).get(f"/seller/campaigns/{published.pk}/analytics/")
+
+    assert page.status_code == status
+    if status == 200:
+        body = page.content.decode()
+        assert "vendor/chart-4.6.1.umd.min.js" in body
+        assert (
+            f'<script id="analytics-data" type="application/json">{{"campaign": {published.pk},'
+            in body
+        )
+
+
+def test_admin_lists_campaigns_with_search(browser_for, super_admin, published):
+    page = browser_for(super_admin).get("/admin/campaigns/campaign/?q=jazz")
+
+    assert page.status_code == 200
+    assert "Jazz Night" in page.content.decode()
+    assert (
+        browser_for(super_admin)
+        .get(f"/admin/campaigns/campaign/{published.pk}/change/")
+        .status_code
+        == 200
+    )
