@@ -1,8 +1,10 @@
 """Pages of the campaigns app, rendered per role with the Django test client."""
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -254,3 +256,19 @@ def test_admin_lists_campaigns_with_search(browser_for, super_admin, published):
         .status_code
         == 200
     )
+
+
+def test_seed_demo_publishes_a_campaign_of_every_venue_type_once():
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    campaigns = Campaign.objects.filter(seller__email="seller@demo.tickets")
+    assert sorted(campaigns.values_list("venue_type", flat=True)) == [
+        "bar",
+        "event",
+        "hotel",
+        "other",
+        "sports",
+    ]
+    assert set(campaigns.values_list("status", flat=True)) == {"published"}
+    assert all(c.ticket_types.exists() and c.managers.count() == 1 for c in campaigns)
