@@ -5,6 +5,7 @@ from django.db import transaction
 
 from accounts import services as accounts_services
 from accounts.models import Role
+from campaigns.demo import seed_demo_campaigns
 
 DEMO_USERS = [
     ("admin@demo.tickets", "Ada Admin", Role.SUPER_ADMIN),
@@ -27,4 +28,7 @@ class Command(BaseCommand):
             users[role] = user
             if created:
                 self.stdout.write(f"  created {email} ({role.label})")
+        campaigns = seed_demo_campaigns(seller=users[Role.SELLER], manager=users[Role.MANAGER])
+        if campaigns:
+            self.stdout.write(f"  created {campaigns} published demo campaigns")
         self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(DEMO_USERS)} users."))
