@@ -67,6 +67,12 @@ class Booking(models.Model):
         null=True, blank=True, help_text="Paid, but the campaign was cancelled: owed a refund."
     )
     refunded_at = models.DateTimeField(null=True, blank=True)
+    tickets_pdf = models.FileField(
+        upload_to="tickets/", blank=True, help_text="All tickets in one PDF (default storage)."
+    )
+    tickets_emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the confirmation with the tickets was sent."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -133,6 +139,12 @@ class Ticket(models.Model):
     scans_allowed = models.PositiveIntegerField()
     scans_used = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.VALID)
+    qr_token = models.CharField(
+        max_length=128, blank=True, help_text="The QR content (bookings.qr); replaced on re-issue."
+    )
+    qr_key_version = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The campaign key version that sealed qr_token."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
