@@ -342,3 +342,26 @@ def campaign_views_fold() -> int:
         analytics.view_counts_restore(taken)
         raise
     return sum(per_day.values())
+
+
+def campaign_key_rotate(*, campaign_id: int, actor: User | None = None) -> CampaignKey:
+    """Add the campaign's next QR key version and audit it; older versions stay readable.
+
+    The campaign row lock serialises rotations, so two never take the same version. Call
+    inside a caller's transaction to make the rotation and the re-issue of tokens one change.
+    """
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        latest = campaign.keys.order_by("-version").values_list("version", flat=True).first()
+        key = CampaignKey.objects.create(
+            campaign=campaign,
+            version=(latest or 0) + 1,
+            secret=base64.b64encode(new_key()).decode(),
+        )
+        audit_event_record(
+            actor=actor,
+            action="campaign.key_rotated",
+            target=campaign,
+            metadata={"version": key.version, "previous_version": latest},
+        )
+    return key
