@@ -1,3 +1,17 @@
-"""Routes of the bookings app."""
+"""Page routes of the bookings app."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from bookings import views
+
+urlpatterns = [
+    path("campaigns/<slug:slug>/book/", views.campaign_book, name="campaign-book"),
+    path("bookings/", views.booking_list, name="booking-list"),
+    path("bookings/<int:pk>/", views.booking_detail, name="booking-detail"),
+    path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
+    path(
+        "seller/campaigns/<int:pk>/bookings/",
+        views.seller_campaign_bookings,
+        name="seller-campaign-bookings",
+    ),
+]

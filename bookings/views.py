@@ -1,0 +1,80 @@
+"""Pages of the bookings app: book from the campaign page, my bookings, a seller's list."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from bookings import selectors, services
+from bookings.forms import BookingForm
+from campaigns.models import Campaign
+from config.errors import DomainError
+
+
+@login_required
+@require_POST
+def campaign_book(request, slug: str):
+    """The campaign page's booking form: hold the seats, then show the booking to pay."""
+    campaign = get_object_or_404(Campaign, slug=slug, status=Campaign.Status.PUBLISHED)
+    form = BookingForm(request.POST, ticket_types=campaign.ticket_types.all())
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+        return redirect(campaign.get_absolute_url())
+    try:
+        booking = services.booking_create(
+            customer=request.user,
+            campaign_id=campaign.pk,
+            items=form.cleaned_data["items"],
+            issuance=form.cleaned_data["issuance"],
+            holder_names=form.cleaned_data["holder_names"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(campaign.get_absolute_url())
+    return redirect(booking.get_absolute_url())
+
+
+@login_required
+def booking_list(request):
+    bookings = selectors.booking_list_for_customer(customer=request.user)
+    return render(request, "bookings/list.html", {"bookings": bookings})
+
+
+@login_required
+def booking_detail(request, pk: int):
+    booking = get_object_or_404(
+        selectors.booking_list_for_customer(customer=request.user).prefetch_related(
+            "items__ticket_type", "tickets__ticket_type"
+        ),
+        pk=pk,
+    )
+    return render(request, "bookings/detail.html", {"booking": booking})
+
+
+@login_required
+@require_POST
+def booking_cancel(request, pk: int):
+    get_object_or_404(selectors.booking_list_for_customer(customer=request.user), pk=pk)
+    try:
+        services.booking_cancel(booking_id=pk, customer=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Booking cancelled; the seats are released.")
+    return redirect("booking-detail", pk=pk)
+
+
+@login_required
+def seller_campaign_bookings(request, pk: int):
+    """Every booking of one of the seller's campaigns."""
+    if request.user.role != Role.SELLER:
+        raise PermissionDenied("Only sellers can open this page.")
+    campaign = get_object_or_404(Campaign, pk=pk, seller=request.user)
+    bookings = selectors.booking_list_for_campaign(campaign=campaign)
+    return render(
+        request, "bookings/seller_list.html", {"campaign": campaign, "bookings": bookings}
+    )
