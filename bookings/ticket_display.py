@@ -1,0 +1,84 @@
+"""What a ticket shows, on paper and on screen: its fields and its QR code as SVG."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from django.utils import timezone
+
+from bookings.models import Booking, Ticket
+
+QR_ERROR_LEVEL = "m"
+QR_SCALE = 4
+QR_BORDER = 2
+
+
+def qr_svg_data_uri(token: str) -> str:
+    """For an `<img src>`: what WeasyPrint embeds in the PDF."""
+    return segno.make(token, error=QR_ERROR_LEVEL).svg_data_uri(scale=QR_SCALE, border=QR_BORDER)
+
+
+def qr_svg_inline(token: str) -> str:
+    """An `<svg>` element to place in a page as it is (no request per code)."""
+    return segno.make(token, error=QR_ERROR_LEVEL).svg_inline(scale=QR_SCALE, border=QR_BORDER)
+
+
+def _attribute_label(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _attribute_value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class TicketDisplay:
+    ticket_id: int
+    campaign_title: str
+    venue: str
+    starts_local: datetime
+    ends_local: datetime
+    timezone_name: str
+    ticket_type: str
+    attributes: list[tuple[str, str]]
+    holder_name: str
+    admits: int
+    entries_allowed: int
+    booking_reference: str
+    is_void: bool
+    token: str
+
+
+def ticket_display(ticket: Ticket) -> TicketDisplay:
+    """Expects `ticket.booking.campaign`, `ticket.booking.customer` and `ticket.ticket_type`
+    loaded. Times are shown in the campaign's own timezone, as printed on a venue's poster."""
+    booking = ticket.booking
+    campaign = booking.campaign
+    zone = ZoneInfo(campaign.timezone)
+    venue = ", ".join(
+        part for part in (campaign.venue_name, campaign.venue_address, campaign.city) if part
+    )
+    return TicketDisplay(
+        ticket_id=ticket.pk,
+        campaign_title=campaign.title,
+        venue=venue,
+        starts_local=timezone.localtime(campaign.starts_at, zone),
+        ends_local=timezone.localtime(campaign.ends_at, zone),
+        timezone_name=campaign.timezone,
+        ticket_type=ticket.ticket_type.name,
+        attributes=[
+            (_attribute_label(name), _attribute_value(value))
+            for name, value in sorted(ticket.ticket_type.attributes.items())
+        ],
+        holder_name=ticket.holder_name or booking.customer.name,
+        admits=ticket.admits,
+        entries_allowed=ticket.scans_allowed,
+        booking_reference=booking.reference,
+        is_void=ticket.status == Ticket.Status.VOID or booking.status != Booking.Status.CONFIRMED,
+        token=ticket.qr_token,
+    )

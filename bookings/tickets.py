@@ -1,0 +1,214 @@
+"""Services of issued tickets: QR tokens and their re-issue, PDF files, the tickets e-mail."""
+
+import logging
+import secrets
+from collections.abc import Iterable
+from functools import partial
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import User
+from bookings import pdf, tasks
+from bookings.models import Booking, Ticket
+from bookings.qr import encode_token
+from campaigns.models import CampaignKey
+from campaigns.services import campaign_key_rotate
+from config.errors import Conflict
+
+logger = logging.getLogger(__name__)
+
+REISSUE_BATCH = 500
+
+
+class TicketsUnavailable(Conflict):
+    code = "tickets_unavailable"
+    default_detail = "Tickets exist only for a confirmed booking."
+
+
+def _current_key(campaign_id: int) -> CampaignKey:
+    """The campaign's newest key; a campaign created without one gets version 1."""
+    key = CampaignKey.objects.filter(campaign_id=campaign_id).order_by("-version").first()
+    return key or campaign_key_rotate(campaign_id=campaign_id)
+
+
+def _seal(tickets: Iterable[Ticket], *, key: CampaignKey) -> list[Ticket]:
+    sealed = []
+    for ticket in tickets:
+        ticket.qr_token = encode_token(
+            campaign_id=key.campaign_id,
+            public_id=key.campaign.public_id,
+            key_version=key.version,
+            key=key.key_bytes,
+            ticket_id=ticket.pk,
+            scans_allowed=ticket.scans_allowed,
+        )
+        ticket.qr_key_version = key.version
+        sealed.append(ticket)
+    Ticket.objects.bulk_update(sealed, ["qr_token", "qr_key_version"])
+    return sealed
+
+
+def tickets_assign_tokens(tickets: list[Ticket], *, campaign_id: int) -> list[Ticket]:
+    """Give freshly created tickets their QR tokens; call in the transaction creating them."""
+    key = _current_key(campaign_id)
+    return _seal(tickets, key=key)
+
+
+def campaign_tickets_reissue(*, campaign_id: int) -> int:
+    """Replace every valid ticket's token with one under the campaign's newest key.
+
+    Batches of row-locked tickets, each its own transaction: a replaced token stops matching
+    at once, one not yet replaced keeps working. Then the stored PDFs, which print the old
+    codes, are dropped so the next download or send renders them again.
+    """
+    key = _current_key(campaign_id)
+    reissued = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Ticket.objects.filter(
+                    booking__campaign_id=campaign_id, status=Ticket.Status.VALID, pk__gt=last_id
+                )
+                .order_by("pk")
+                .select_for_update(of=("self",))[:REISSUE_BATCH]
+            )
+            if not batch:
+                break
+            _seal(batch, key=key)
+        reissued += len(batch)
+        last_id = batch[-1].pk
+    booking_ids = list(
+        Booking.objects.filter(campaign_id=campaign_id)
+        .exclude(tickets_pdf="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for booking_id in booking_ids:
+        _booking_pdf_drop(booking_id)
+    return reissued
+
+
+def campaign_qr_key_rotate(*, campaign_id: int, actor: User | None = None) -> tuple[int, int]:
+    """Rotate the campaign's QR key (audited) and re-issue its tickets; (version, re-issued)."""
+    key = campaign_key_rotate(campaign_id=campaign_id, actor=actor)
+    return key.version, campaign_tickets_reissue(campaign_id=campaign_id)
+
+
+# --- PDF files ---------------------------------------------------------------------------
+
+
+def tickets_for_pdf(tickets):
+    """A ticket queryset with what a printed ticket shows, in booking order."""
+    return tickets.select_related("booking__campaign", "booking__customer", "ticket_type").order_by(
+        "pk"
+    )
+
+
+def _delete_file_on_commit(name: str) -> None:
+    transaction.on_commit(partial(default_storage.delete, name))
+
+
+def _booking_pdf_drop(booking_id: int) -> None:
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.tickets_pdf.name:
+            _delete_file_on_commit(booking.tickets_pdf.name)
+            booking.tickets_pdf = ""
+            booking.save(update_fields=["tickets_pdf", "updated_at"])
+
+
+def booking_pdf_ensure(*, booking_id: int, force: bool = False) -> str:
+    """The storage name of the booking's PDF, rendered first if missing (or if `force`).
+
+    Renders holding the booking's row lock: a second caller waits, then finds the file, so
+    a PDF is never rendered twice at once. Raises TicketsUnavailable unless confirmed.
+    """
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status != Booking.Status.CONFIRMED:
+            raise TicketsUnavailable()
+        previous = booking.tickets_pdf.name
+        if previous and not force and default_storage.exists(previous):
+            return previous
+        content = pdf.render_tickets(list(tickets_for_pdf(booking.tickets.all())))
+        booking.tickets_pdf.save(
+            f"{booking.reference}-{secrets.token_hex(8)}.pdf", ContentFile(content), save=False
+        )
+        booking.save(update_fields=["tickets_pdf", "updated_at"])
+        if previous:
+            _delete_file_on_commit(previous)
+    logger.info("Rendered tickets PDF of booking %s", booking_id)
+    return booking.tickets_pdf.name
+
+
+def ticket_pdf(*, ticket_id: int) -> bytes:
+    """One ticket's page, rendered on request (no file kept: a page takes ~50 ms)."""
+    ticket = tickets_for_pdf(Ticket.objects.filter(pk=ticket_id)).get()
+    if ticket.booking.status != Booking.Status.CONFIRMED:
+        raise TicketsUnavailable()
+    return pdf.render_tickets([ticket])
+
+
+# --- Delivery --------------------------------------------------------------------------------
+
+
+def _tickets_email(booking: Booking, attachment: bytes) -> EmailMultiAlternatives:
+    context = {
+        "booking": booking,
+        "campaign": booking.campaign,
+        "customer": booking.customer,
+        "ticket_count": booking.tickets.count(),
+        "tickets_url": f"{settings.SITE_URL}/tickets/",
+    }
+    message = EmailMultiAlternatives(
+        subject=render_to_string("bookings/email/tickets_subject.txt", context).strip(),
+        body=render_to_string("bookings/email/tickets_body.txt", context),
+        to=[booking.customer.email],
+    )
+    message.attach_alternative(
+        render_to_string("bookings/email/tickets_body.html", context), "text/html"
+    )
+    message.attach(f"tickets-{booking.reference}.pdf", attachment, "application/pdf")
+    return message
+
+
+def booking_tickets_email(*, booking_id: int, force: bool = False) -> bool:
+    """E-mail the customer their tickets PDF; True if sent.
+
+    Once only: the booking's row lock and `tickets_emailed_at` make a repeated delivery of
+    the task send nothing. `force` (ops re-sends) sends again anyway. A booking no longer
+    confirmed (refunded meanwhile) gets no mail.
+    """
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("campaign", "customer")
+            .get(pk=booking_id)
+        )
+        if booking.status != Booking.Status.CONFIRMED:
+            return False
+        if booking.tickets_emailed_at is not None and not force:
+            return False
+        name = booking_pdf_ensure(booking_id=booking_id)
+        with default_storage.open(name, "rb") as stored:
+            attachment = stored.read()
+        _tickets_email(booking, attachment).send()
+        booking.tickets_emailed_at = timezone.now()
+        booking.save(update_fields=["tickets_emailed_at", "updated_at"])
+    return True
+
+
+def booking_tickets_deliver_on_commit(*, booking_id: int) -> None:
+    """Queue the PDF and the e-mail once the confirmation commits (rule 6).
+
+    `robust`: a broker that cannot take the message must not turn a committed confirmation
+    into an error; `manage.py resend_tickets` delivers by hand.
+    """
+    transaction.on_commit(partial(tasks.deliver_booking_tickets.delay, booking_id), robust=True)

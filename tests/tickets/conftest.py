@@ -1,0 +1,68 @@
+"""Fixtures of the tickets tests: a confirmed booking with tickets, files in a temp dir."""
+
+import pytest
+from django.core import mail
+
+from bookings import services
+from bookings.models import Booking
+from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Rendered PDFs go to a directory of this test, never into the checkout."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def campaign(db):
+    return CampaignFactory(
+        title="Rooftop Jazz Night",
+        venue_name="Eko Hall",
+        venue_address="1 Marina Road",
+        city="Lagos",
+        timezone="Africa/Lagos",
+    )
+
+
+@pytest.fixture
+def table_type(campaign):
+    return TicketTypeFactory(
+        campaign=campaign,
+        name="VIP Table",
+        price="10000.00",
+        capacity=20,
+        scans_allowed=2,
+        attributes={"table_size": 4, "drinks_included": True},
+    )
+
+
+@pytest.fixture
+def holder(db):
+    return UserFactory(email="holder@example.com", name="Grace Holder")
+
+
+@pytest.fixture
+def confirm():
+    """`confirm(customer, ticket_type, quantity, issuance, holder_names)`: a confirmed
+    booking made through the booking services, its delivery task not run."""
+
+    def make(customer, ticket_type, quantity=1, issuance="single", holder_names=None):
+        booking = services.booking_create(
+            customer=customer,
+            campaign_id=ticket_type.campaign_id,
+            items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
+            issuance=issuance,
+            holder_names=holder_names,
+        )
+        services.confirm_booking(booking_id=booking.pk, source="test")
+        mail.outbox.clear()
+        return Booking.objects.get(pk=booking.pk)
+
+    return make
+
+
+@pytest.fixture
+def group_booking(confirm, holder, table_type):
+    """One group ticket admitting 3, held by Grace."""
+    return confirm(holder, table_type, quantity=3, issuance="single")
