@@ -1,8 +1,8 @@
-"""Background work of the bookings app: hold expiry and the settlement of cancelled campaigns."""
+"""Background work of the bookings app: hold expiry, settlement of cancelled campaigns, tickets."""
 
 from celery import shared_task
 
-from bookings import services
+from bookings import services, tickets
 
 
 @shared_task
@@ -17,4 +17,13 @@ def refund_cancelled_campaign(self, campaign_id: int) -> dict[str, int]:
     try:
         return services.campaign_bookings_settle_cancellation(campaign_id=campaign_id)
     except services.RefundHandlerFailed as exc:
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def deliver_booking_tickets(self, booking_id: int) -> bool:
+    """After confirmation: render the booking's PDF and e-mail it, once even if run twice."""
+    try:
+        return tickets.booking_tickets_email(booking_id=booking_id)
+    except OSError as exc:  # SMTP or storage unreachable: try again later
         raise self.retry(exc=exc) from exc
