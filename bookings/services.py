@@ -21,6 +21,7 @@ from rest_framework import status
 
 from accounts.models import User
 from accounts.services import audit_event_record
+from bookings import tickets as issued_tickets
 from bookings.models import Booking, BookingItem, Ticket
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
@@ -235,7 +236,9 @@ def _issue_tickets(booking: Booking) -> list[Ticket]:
                         scans_allowed=scans,
                     )
                 )
-    return Ticket.objects.bulk_create(tickets)
+    return issued_tickets.tickets_assign_tokens(
+        Ticket.objects.bulk_create(tickets), campaign_id=booking.campaign_id
+    )
 
 
 # --- Holds --------------------------------------------------------------------------------
@@ -424,6 +427,7 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
             update_fields=["status", "confirmed_at", "confirmed_via", "confirmed_by", "updated_at"]
         )
         _issue_tickets(booking)
+        issued_tickets.booking_tickets_deliver_on_commit(booking_id=booking.pk)
     return ConfirmResult(ConfirmOutcome.CONFIRMED, booking)
 
 
