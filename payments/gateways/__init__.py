@@ -1,0 +1,57 @@
+"""Payment gateways: plain HTTP clients with no models, shared by payments and finance.
+
+`get_gateway()` returns the one selected by `settings.PAYMENT_GATEWAY`.
+"""
+
+from django.conf import settings
+
+from payments.gateways.base import (
+    Checkout,
+    Customer,
+    GatewayError,
+    GatewayUnavailable,
+    PaymentGateway,
+    RefundResult,
+    Transaction,
+    TransactionNotFound,
+    TransferResult,
+)
+from payments.gateways.flutterwave import FlutterwaveGateway
+from payments.gateways.sandbox import SANDBOX_SECRET_HASH, SandboxGateway
+
+GATEWAYS = {"flutterwave": FlutterwaveGateway, "sandbox": SandboxGateway}
+
+__all__ = [
+    "Checkout",
+    "Customer",
+    "GatewayError",
+    "GatewayUnavailable",
+    "PaymentGateway",
+    "RefundResult",
+    "Transaction",
+    "TransactionNotFound",
+    "TransferResult",
+    "get_gateway",
+    "sandbox_enabled",
+    "webhook_secret_hash",
+]
+
+
+def sandbox_enabled() -> bool:
+    return settings.PAYMENT_GATEWAY == "sandbox"
+
+
+def get_gateway(name: str = "") -> PaymentGateway:
+    """The gateway called `name` (a payment's own), else the one the settings select."""
+    name = name or settings.PAYMENT_GATEWAY
+    try:
+        return GATEWAYS[name]()
+    except KeyError:
+        raise ValueError(f"Unknown payment gateway {name!r}; one of {sorted(GATEWAYS)}") from None
+
+
+def webhook_secret_hash() -> str:
+    """The `verif-hash` our webhooks must carry; empty means every webhook is refused."""
+    if settings.FLUTTERWAVE_SECRET_HASH:
+        return settings.FLUTTERWAVE_SECRET_HASH
+    return SANDBOX_SECRET_HASH if sandbox_enabled() else ""

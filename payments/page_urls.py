@@ -1,0 +1,19 @@
+"""Page routes of the payments app; the sandbox checkout exists only with the sandbox gateway."""
+
+from django.urls import path
+
+from payments import sandbox_views, views
+from payments.gateways import sandbox_enabled
+
+urlpatterns = [
+    path("payments/pay/<int:booking_id>/", views.pay, name="payments-pay"),
+    path("payments/return/", views.payment_return, name="payments-return"),
+]
+if sandbox_enabled():
+    urlpatterns.append(
+        path(
+            "payments/sandbox/checkout/<str:tx_ref>/",
+            sandbox_views.checkout,
+            name="payments-sandbox-checkout",
+        )
+    )

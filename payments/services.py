@@ -1,0 +1,552 @@
+"""Every write of the payments app: checkout, verification, webhooks, reconciliation, refunds.
+
+Gateway calls never run inside a database transaction: a row is committed first, the
+gateway is called, and its answer is recorded in a new short transaction that re-checks the
+state under the payment's row lock. Lock order: payment row, then (inside the bookings
+services) booking row, then ticket types. Gateway failures leave payments as they were, for
+the next webhook, redirect or reconciliation round; nothing is marked failed on a timeout.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework import status
+
+from accounts.models import Role, User
+from bookings.models import Booking
+from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
+from campaigns.models import Campaign
+from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from payments import tasks
+from payments.gateways import (
+    Customer,
+    GatewayError,
+    GatewayUnavailable,
+    Transaction,
+    TransactionNotFound,
+    get_gateway,
+    webhook_secret_hash,
+)
+from payments.models import Payment, Refund, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+# A payment still pending this long after its last change is verified by the beat job.
+RECONCILE_AFTER = timedelta(minutes=3)
+# A checkout nobody paid within this time is given up (marked failed, reason "abandoned").
+ABANDON_AFTER = timedelta(hours=24)
+# A refund sent this recently without an answer is in flight: do not send it again yet.
+REFUND_IN_FLIGHT = timedelta(minutes=2)
+RECONCILE_BATCH = 200
+TRANSACTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+STORED_WEBHOOK_HEADERS = ("content-type", "user-agent", "x-forwarded-for", "x-request-id")
+
+
+class PaymentNotFound(DomainError):
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "No such payment."
+
+
+class NotPayable(Conflict):
+    code = "not_payable"
+    default_detail = "This booking cannot be paid now."
+
+
+class GatewayDown(DomainError):
+    code = "gateway_unavailable"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The payment provider did not answer. Please try again in a moment."
+
+
+class GatewayRefused(DomainError):
+    code = "gateway_error"
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_detail = "The payment provider refused the request."
+
+
+class InvalidSignature(DomainError):
+    code = "invalid_signature"
+    status_code = status.HTTP_401_UNAUTHORIZED
+    default_detail = "The webhook signature is missing or wrong."
+
+
+class InvalidWebhook(DomainError):
+    code = "invalid"
+    default_detail = "The webhook body is not a JSON object."
+
+
+class NoPaymentToRefund(Conflict):
+    code = "no_payment"
+    default_detail = "This booking has no successful payment to refund."
+
+
+class RefundInProgress(Conflict):
+    code = "refund_in_progress"
+    default_detail = "A refund of this payment was just sent; its answer is awaited."
+
+
+class VerifyOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    SETTLED = "settled"  # already successful or refunded: nothing to do
+    NOT_PAID = "not_paid"  # the gateway knows no payment yet, or it is still processing
+    FAILED = "failed"
+    MISMATCH = "mismatch"  # wrong reference, currency or amount: no value given
+    UNAVAILABLE = "gateway_unavailable"
+    REFUNDED = "refunded"  # paid, but the booking could not take it: money sent back
+    REFUND_DUE = "refund_due"  # as above, and the refund is still to be sent
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    outcome: VerifyOutcome
+    payment: Payment
+
+
+@dataclass(frozen=True)
+class WebhookReceipt:
+    event: WebhookEvent
+    duplicate: bool
+
+
+# --- Checkout -----------------------------------------------------------------------------
+
+
+def payment_initialize(*, booking_id: int, customer: User) -> Payment:
+    """Open a checkout for the customer's pending booking, or return the one already open.
+
+    The CREATED row is committed before the gateway is called; a failed call leaves it
+    CREATED and the next attempt reuses it and its tx_ref.
+    """
+    booking = Booking.objects.select_related("campaign").filter(pk=booking_id).first()
+    if booking is None or booking.customer_id != customer.pk:
+        raise PaymentNotFound("No such booking of yours.")
+    if booking.status != Booking.Status.PENDING_PAYMENT:
+        raise NotPayable(f"This booking is {booking.status}; only a pending booking is paid.")
+    if booking.expires_at <= timezone.now():
+        raise NotPayable("The hold on these seats has ended. Please book again.")
+    payment = _live_payment_for(booking)
+    if payment.status == Payment.Status.PENDING:
+        return payment
+    gateway = get_gateway(payment.gateway)
+    try:
+        checkout = gateway.initialize(
+            tx_ref=payment.tx_ref,
+            amount=payment.amount,
+            currency=payment.currency,
+            redirect_url=settings.SITE_URL + reverse("payments-return"),
+            customer=Customer(email=customer.email, name=customer.name, phone=customer.phone),
+            title=booking.campaign.title,
+            description=f"Booking {booking.reference}",
+            meta={"booking": booking.pk, "reference": booking.reference},
+        )
+    except GatewayUnavailable as exc:
+        logger.warning("Checkout for %s failed: %s", payment.tx_ref, exc)
+        raise GatewayDown() from exc
+    except GatewayError as exc:
+        logger.error("Checkout for %s refused: %s", payment.tx_ref, exc)
+        raise GatewayRefused() from exc
+    # Of two racing calls the first link is kept and both callers get it.
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.CREATED).update(
+        status=Payment.Status.PENDING, checkout_link=checkout.link, updated_at=timezone.now()
+    )
+    payment.refresh_from_db()
+    return payment
+
+
+def _live_payment_for(booking: Booking) -> Payment:
+    """The booking's CREATED or PENDING payment, created if there is none (one per booking)."""
+    live = Payment.objects.filter(booking=booking, status__in=Payment.LIVE_STATUSES)
+    payment = live.first()
+    if payment is not None:
+        return payment
+    try:
+        with transaction.atomic():
+            return Payment.objects.create(
+                booking=booking,
+                gateway=settings.PAYMENT_GATEWAY,
+                amount=booking.total,
+                currency=booking.currency,
+            )
+    except IntegrityError:
+        return live.get()
+
+
+# --- Verification and confirmation --------------------------------------------------------
+
+
+def payment_verify_and_confirm(
+    *,
+    tx_ref: str,
+    source: str,
+    transaction_id: str = "",
+    booking_id: int | None = None,
+    actor: User | None = None,
+) -> VerifyResult:
+    """Ask the gateway about a payment and, if it was paid in full, confirm its booking once.
+
+    Whatever reported it (webhook, redirect, mobile client, reconciliation), the report
+    itself is not trusted: only the gateway's answer counts, checked for status, tx_ref,
+    currency and amount. `booking_id`, when given, must be the payment's booking.
+    """
+    payment = Payment.objects.filter(tx_ref=tx_ref).first()
+    if payment is None or (booking_id is not None and payment.booking_id != booking_id):
+        raise PaymentNotFound()
+    if not TRANSACTION_ID.fullmatch(str(transaction_id)):
+        transaction_id = ""  # not an id the gateway could have issued: ask by reference
+    if payment.status == Payment.Status.REFUND_DUE:
+        return _refund_due_payment(payment)
+    if payment.status not in Payment.OPEN_STATUSES:
+        return VerifyResult(VerifyOutcome.SETTLED, payment)
+    gateway = get_gateway(payment.gateway)
+    try:
+        if transaction_id:
+            found = gateway.verify(transaction_id=str(transaction_id))
+        else:
+            found = gateway.verify_by_reference(tx_ref=payment.tx_ref)
+    except TransactionNotFound:
+        return VerifyResult(VerifyOutcome.NOT_PAID, payment)
+    except GatewayUnavailable as exc:
+        logger.warning("Verifying %s failed, left for the next round: %s", tx_ref, exc)
+        return VerifyResult(VerifyOutcome.UNAVAILABLE, payment)
+    except GatewayError as exc:
+        logger.warning("Verifying %s (transaction %r) refused: %s", tx_ref, transaction_id, exc)
+        return VerifyResult(VerifyOutcome.NOT_PAID, payment)
+    if found.tx_ref != payment.tx_ref:
+        logger.warning(
+            "Transaction %s belongs to %s, not %s: ignored", found.id, found.tx_ref, tx_ref
+        )
+        return VerifyResult(VerifyOutcome.MISMATCH, payment)
+    if not found.successful:
+        if found.status == "failed":
+            return _mark_failed(payment, found, reason="Failed at the gateway.")
+        return VerifyResult(VerifyOutcome.NOT_PAID, payment)
+    if found.currency != payment.currency or found.amount < payment.amount:
+        logger.error(
+            "Payment %s paid %s %s, expected %s %s: not confirmed",
+            tx_ref,
+            found.amount,
+            found.currency,
+            payment.amount,
+            payment.currency,
+        )
+        return _mark_failed(
+            payment,
+            found,
+            reason=f"Paid {found.amount} {found.currency}, expected {payment.amount} "
+            f"{payment.currency}.",
+            outcome=VerifyOutcome.MISMATCH,
+        )
+    return _settle(payment, found, source=source, actor=actor)
+
+
+def _record_verification(payment: Payment, found: Transaction) -> None:
+    payment.gateway_transaction_id = found.id
+    payment.amount_paid = found.amount
+    payment.verified_at = timezone.now()
+    payment.verification = found.raw
+
+
+def _mark_failed(
+    payment: Payment,
+    found: Transaction,
+    *,
+    reason: str,
+    outcome: VerifyOutcome = VerifyOutcome.FAILED,
+) -> VerifyResult:
+    """Record a failed or unusable transaction; a payment already settled is left alone."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status not in Payment.LIVE_STATUSES:
+            settled = payment.status not in Payment.OPEN_STATUSES
+            return VerifyResult(VerifyOutcome.SETTLED if settled else outcome, payment)
+        _record_verification(payment, found)
+        payment.status = Payment.Status.FAILED
+        payment.failure_reason = reason[:255]
+        payment.save()
+    return VerifyResult(outcome, payment)
+
+
+def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | None):
+    """Confirm the booking of a verified payment, once; refund it if the booking cannot."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status not in Payment.OPEN_STATUSES:
+            if payment.status != Payment.Status.REFUND_DUE:
+                return VerifyResult(VerifyOutcome.SETTLED, payment)
+        else:
+            result = confirm_booking(booking_id=payment.booking_id, source=source, actor=actor)
+            _record_verification(payment, found)
+            payment.confirmed_via = source
+            if result.outcome == ConfirmOutcome.CONFIRMED:
+                payment.status = Payment.Status.SUCCESSFUL
+                payment.save()
+                transaction.on_commit(lambda: tasks.send_payment_confirmation.delay(payment.pk))
+                return VerifyResult(VerifyOutcome.CONFIRMED, payment)
+            payment.status = Payment.Status.REFUND_DUE
+            payment.failure_reason = _refund_reason(result.outcome, result.booking)
+            payment.save()
+            logger.warning("Payment %s cannot be honoured: refunding", payment.tx_ref)
+    return _refund_due_payment(payment)
+
+
+def _refund_reason(outcome: ConfirmOutcome, booking: Booking) -> str:
+    if outcome == ConfirmOutcome.ALREADY_CONFIRMED:
+        return "The booking was already paid by another payment."
+    if booking.campaign.status == Campaign.Status.CANCELLED:
+        return "The campaign was cancelled."
+    return "The seats were no longer available when the payment arrived."
+
+
+# --- Refunds ------------------------------------------------------------------------------
+
+
+def _refund_due_payment(payment: Payment) -> VerifyResult:
+    """Send back a payment its booking could not take, and tell the customer (rule 3)."""
+    try:
+        _send_refund(payment=payment, reason="automatic", actor=None)
+    except (GatewayDown, GatewayRefused, RefundInProgress) as exc:
+        logger.warning("Refund of %s not sent yet: %s", payment.tx_ref, exc.detail)
+        payment.refresh_from_db()
+        return VerifyResult(VerifyOutcome.REFUND_DUE, payment)
+    transaction.on_commit(lambda: tasks.send_refund_notice.delay(payment.pk))
+    payment.refresh_from_db()
+    return VerifyResult(VerifyOutcome.REFUNDED, payment)
+
+
+def _send_refund(*, payment: Payment, reason: str, actor: User | None) -> Refund:
+    """Refund a paid payment in full through the gateway, once.
+
+    A Refund row is committed before the call. v3 has no idempotency key, so a refund sent
+    moments ago without an answer is not sent again (RefundInProgress); an older one whose
+    answer never came (crash, timeout) is retried.
+    """
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        refund = (
+            locked.refunds.filter(status__in=[Refund.Status.PENDING, Refund.Status.COMPLETED])
+            .order_by("-created_at")
+            .first()
+        )
+        if refund is not None and refund.status == Refund.Status.COMPLETED:
+            return refund
+        if locked.status not in (Payment.Status.SUCCESSFUL, Payment.Status.REFUND_DUE):
+            raise NoPaymentToRefund(f"Payment {locked.tx_ref} is {locked.status}.")
+        if refund is not None and refund.updated_at > timezone.now() - REFUND_IN_FLIGHT:
+            raise RefundInProgress()
+        if refund is None:
+            refund = Refund.objects.create(
+                payment=locked,
+                amount=locked.amount_paid or locked.amount,
+                currency=locked.currency,
+                reason=reason,
+                requested_by=actor if actor is not None and actor.pk else None,
+            )
+        else:
+            refund.save(update_fields=["updated_at"])
+    gateway = get_gateway(locked.gateway)
+    try:
+        answer = gateway.refund(
+            transaction_id=locked.gateway_transaction_id,
+            comments=f"Refund of booking payment {locked.tx_ref} ({reason})",
+        )
+    except GatewayUnavailable as exc:
+        logger.warning("Refund of %s: no answer, will retry: %s", locked.tx_ref, exc)
+        raise GatewayDown() from exc
+    except GatewayError as exc:
+        logger.error("Refund of %s refused: %s", locked.tx_ref, exc)
+        Refund.objects.filter(pk=refund.pk).update(
+            status=Refund.Status.FAILED,
+            gateway_response={"error": str(exc)},
+            updated_at=timezone.now(),
+        )
+        raise GatewayRefused(f"The payment provider refused the refund: {exc}") from exc
+    with transaction.atomic():
+        Refund.objects.filter(pk=refund.pk).update(
+            status=Refund.Status.COMPLETED,
+            gateway_refund_id=answer.id,
+            gateway_response=answer.raw,
+            updated_at=timezone.now(),
+        )
+        Payment.objects.filter(pk=locked.pk).update(
+            status=Payment.Status.REFUNDED, updated_at=timezone.now()
+        )
+    refund.refresh_from_db()
+    return refund
+
+
+def payment_refund(*, booking_id: int, actor: User | None, reason: str = "requested") -> Booking:
+    """Refund a confirmed booking through the gateway, then mark it refunded (seats freed).
+
+    `actor` must be the campaign's seller or a super admin; None is the system (cancelled
+    campaigns). Refunding a refunded booking again changes nothing.
+    """
+    booking = Booking.objects.select_related("campaign").filter(pk=booking_id).first()
+    if booking is None:
+        raise PaymentNotFound("No such booking.")
+    if actor is not None and not (
+        actor.role == Role.SUPER_ADMIN or actor.pk == booking.campaign.seller_id
+    ):
+        raise NotPermitted("Only the campaign's seller or a super admin can refund.")
+    if booking.status == Booking.Status.REFUNDED:
+        return booking
+    if booking.status != Booking.Status.CONFIRMED:
+        raise InvalidTransition(
+            f"Only a confirmed booking can be refunded; this one is {booking.status}."
+        )
+    paid = booking.payments.filter(status=Payment.Status.SUCCESSFUL).first()
+    if paid is not None:
+        _send_refund(payment=paid, reason=reason, actor=actor)
+    elif not booking.payments.filter(status=Payment.Status.REFUNDED).exists():
+        raise NoPaymentToRefund()
+    return booking_mark_refunded(booking_id=booking.pk, actor=actor)
+
+
+def payment_refund_for_cancelled_campaign(*, booking_id: int) -> Booking:
+    """The BOOKING_REFUND_HANDLER: refund one paid booking of a cancelled campaign."""
+    return payment_refund(booking_id=booking_id, actor=None, reason="campaign_cancelled")
+
+
+# --- Webhooks -----------------------------------------------------------------------------
+
+
+def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
+    """Check `verif-hash`, store the event once and have it processed after commit.
+
+    A wrong or missing hash raises InvalidSignature and stores nothing. The body is kept
+    as sent; it only tells us which transaction to verify.
+    """
+    expected = webhook_secret_hash()
+    given = headers.get("verif-hash") or ""
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        logger.warning("Webhook refused: %s verif-hash", "wrong" if given else "missing")
+        raise InvalidSignature()
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise InvalidWebhook() from exc
+    if not isinstance(payload, dict):
+        raise InvalidWebhook()
+    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    event = str(payload.get("event") or "")[:64]
+    tx_ref = str(data.get("tx_ref") or "")[:64]
+    transaction_id = str(data.get("id") or "")[:64]
+    if event and transaction_id:
+        dedupe_key = f"{event}:{transaction_id}:{data.get('status') or ''}"[:200]
+    else:
+        dedupe_key = "sha256:" + hashlib.sha256(body).hexdigest()
+    try:
+        with transaction.atomic():
+            webhook = WebhookEvent.objects.create(
+                gateway=settings.PAYMENT_GATEWAY,
+                event=event,
+                dedupe_key=dedupe_key,
+                tx_ref=tx_ref,
+                transaction_id=transaction_id,
+                body=body.decode("utf-8", errors="replace"),
+                headers={name: headers[name] for name in STORED_WEBHOOK_HEADERS if name in headers},
+            )
+            transaction.on_commit(lambda: tasks.process_webhook_event.delay(webhook.pk))
+    except IntegrityError:
+        WebhookEvent.objects.filter(dedupe_key=dedupe_key).update(deliveries=F("deliveries") + 1)
+        return WebhookReceipt(WebhookEvent.objects.get(dedupe_key=dedupe_key), duplicate=True)
+    return WebhookReceipt(webhook, duplicate=False)
+
+
+def webhook_event_process(*, event_id: int) -> str:
+    """Act on a stored webhook once; returns its result, or UNAVAILABLE to be retried."""
+    webhook = WebhookEvent.objects.get(pk=event_id)
+    if webhook.processed_at is not None:
+        return webhook.result
+    if webhook.event != "charge.completed" or not webhook.tx_ref:
+        result = "ignored"
+    else:
+        try:
+            verified = payment_verify_and_confirm(
+                tx_ref=webhook.tx_ref, transaction_id=webhook.transaction_id, source="webhook"
+            )
+        except PaymentNotFound:
+            result = "unknown_payment"
+        else:
+            if verified.outcome == VerifyOutcome.UNAVAILABLE:
+                return VerifyOutcome.UNAVAILABLE
+            result = verified.outcome
+    WebhookEvent.objects.filter(pk=webhook.pk, processed_at__isnull=True).update(
+        processed_at=timezone.now(), result=result
+    )
+    return result
+
+
+# --- Reconciliation -----------------------------------------------------------------------
+
+
+def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dict[str, int]:
+    """Verify payments nobody reported for a while, so a lost webhook never loses a sale.
+
+    Also sends refunds still due, gives up checkouts unpaid after ABANDON_AFTER, and
+    re-enqueues webhooks whose processing never finished. Safe to run in parallel.
+    """
+    now = now or timezone.now()
+    counts = {outcome.value: 0 for outcome in VerifyOutcome} | {"abandoned": 0, "webhooks": 0}
+    due = (
+        Payment.objects.filter(
+            status__in=[*Payment.LIVE_STATUSES, Payment.Status.REFUND_DUE],
+            updated_at__lte=now - RECONCILE_AFTER,
+        )
+        .order_by("updated_at")
+        .values_list("tx_ref", "created_at")[:limit]
+    )
+    for tx_ref, created_at in due:
+        result = payment_verify_and_confirm(tx_ref=tx_ref, source="reconciliation")
+        counts[result.outcome] += 1
+        if result.outcome == VerifyOutcome.NOT_PAID and created_at <= now - ABANDON_AFTER:
+            counts["abandoned"] += Payment.objects.filter(
+                tx_ref=tx_ref, status__in=Payment.LIVE_STATUSES
+            ).update(
+                status=Payment.Status.FAILED, failure_reason="abandoned", updated_at=timezone.now()
+            )
+    stale_webhooks = WebhookEvent.objects.filter(
+        processed_at__isnull=True, received_at__lte=now - RECONCILE_AFTER
+    ).values_list("pk", flat=True)[:limit]
+    for event_id in stale_webhooks:
+        tasks.process_webhook_event.delay(event_id)
+        counts["webhooks"] += 1
+    logger.info("Payments reconciled: %s", counts)
+    return counts
+
+
+# --- E-mail -------------------------------------------------------------------------------
+
+
+def payment_mark_emailed(*, payment_id: int, kind: str, send) -> bool:
+    """Send one of a payment's e-mails once: `send(payment)` runs only if not sent before.
+
+    `kind` is "confirmation" (booking confirmed) or "refund" (money sent back).
+    """
+    field, wanted = {
+        "confirmation": ("confirmation_emailed_at", Payment.Status.SUCCESSFUL),
+        "refund": ("refund_emailed_at", Payment.Status.REFUNDED),
+    }[kind]
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("booking__customer", "booking__campaign")
+            .get(pk=payment_id)
+        )
+        if getattr(payment, field) is not None or payment.status != wanted:
+            return False
+        send(payment)
+        setattr(payment, field, timezone.now())
+        payment.save(update_fields=[field, "updated_at"])
+    return True

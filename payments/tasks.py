@@ -1,0 +1,61 @@
+"""Background work of the payments app: webhook processing, reconciliation, e-mails.
+
+Thin and idempotent: late acks may run any of them twice.
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from payments import services
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=60)
+def process_webhook_event(self, event_id: int) -> str:
+    """Verify and act on a stored webhook; retried while the gateway does not answer."""
+    result = services.webhook_event_process(event_id=event_id)
+    if result == services.VerifyOutcome.UNAVAILABLE:
+        raise self.retry()
+    return str(result)
+
+
+@shared_task
+def reconcile_pending_payments() -> dict[str, int]:
+    """Beat job (every 2 minutes): verify payments nobody has reported for a while."""
+    return services.reconcile_pending_payments()
+
+
+def _mailer(template: str):
+    def send(payment) -> None:
+        context = {"payment": payment, "booking": payment.booking, "site_url": settings.SITE_URL}
+        send_mail(
+            subject=render_to_string(f"payments/email/{template}_subject.txt", context).strip(),
+            message=render_to_string(f"payments/email/{template}_body.txt", context),
+            from_email=None,
+            recipient_list=[payment.booking.customer.email],
+        )
+
+    return send
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_payment_confirmation(self, payment_id: int) -> bool:
+    """Tell the customer their booking is confirmed, once."""
+    try:
+        return services.payment_mark_emailed(
+            payment_id=payment_id, kind="confirmation", send=_mailer("confirmation")
+        )
+    except OSError as exc:  # SMTP unreachable: try again later
+        raise self.retry(exc=exc) from exc
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def send_refund_notice(self, payment_id: int) -> bool:
+    """Tell the customer a payment we could not honour was refunded, once."""
+    try:
+        return services.payment_mark_emailed(
+            payment_id=payment_id, kind="refund", send=_mailer("refund")
+        )
+    except OSError as exc:
+        raise self.retry(exc=exc) from exc

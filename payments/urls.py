@@ -1,0 +1,12 @@
+"""API routes of the payments app, mounted under /api/v1/."""
+
+from django.urls import path
+
+from payments import api
+
+urlpatterns = [
+    path("payments/initialize/", api.PaymentInitialize.as_view(), name="api-payments-initialize"),
+    path("payments/webhook/", api.PaymentWebhook.as_view(), name="payments-webhook"),
+    path("bookings/<int:pk>/confirm/", api.BookingConfirm.as_view(), name="api-booking-confirm"),
+    path("bookings/<int:pk>/refund/", api.BookingRefund.as_view(), name="api-booking-refund"),
+]
