@@ -115,9 +115,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # Under ASGI every request runs on a thread of its own, so persistent per-thread
+    # connections would pile up; a psycopg pool per process lends them out instead.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=3,
+        pool={
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DB_POOL_MAX_SIZE", default=20),
+            "timeout": env.int("DB_POOL_TIMEOUT", default=10),
+        },
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
@@ -166,6 +174,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bookings.tasks.expire_holds", "schedule": 30.0},
     "fold-view-counts": {"task": "campaigns.tasks.fold_view_counts", "schedule": 60.0},
     "end-finished-campaigns": {"task": "campaigns.tasks.end_finished_campaigns", "schedule": 300.0},
+    "reconcile-payments": {"task": "payments.tasks.reconcile_pending_payments", "schedule": 120.0},
 }
 
 # --- Authentication ----------------------------------------------------------------------
@@ -307,6 +316,7 @@ SPECTACULAR_SETTINGS = {
         "VenueTypeEnum": "config.choices.VenueType",
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "SellerApplicationStatusEnum": "accounts.models.SellerApplication.Status",
+        "BookingStatusEnum": "bookings.models.Booking.Status",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -349,7 +359,7 @@ BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
 # Dotted path of `handler(booking_id=...)` that refunds a paid booking of a cancelled
 # campaign through the gateway (set by the payments app). None: bookings are only marked
 # `refund_requested_at` and logged. See bookings.services.campaign_bookings_settle_cancellation.
-BOOKING_REFUND_HANDLER = None
+BOOKING_REFUND_HANDLER = "payments.services.payment_refund_for_cancelled_campaign"
 PLATFORM_FEE_PERCENT = Decimal(env("PLATFORM_FEE_PERCENT", default="5"))
 PAYOUT_HOLD_DAYS = env.int("PAYOUT_HOLD_DAYS", default=3)
 CURRENCIES = env.list(
@@ -359,6 +369,10 @@ CURRENCIES = env.list(
 FLUTTERWAVE_SECRET_KEY = env("FLUTTERWAVE_SECRET_KEY", default="")
 FLUTTERWAVE_SECRET_HASH = env("FLUTTERWAVE_SECRET_HASH", default="")
 FLUTTERWAVE_BASE_URL = env("FLUTTERWAVE_BASE_URL", default="https://api.flutterwave.com")
+# "flutterwave" or "sandbox" (a hosted checkout served by this site, for development).
+PAYMENT_GATEWAY = env(
+    "PAYMENT_GATEWAY", default="flutterwave" if FLUTTERWAVE_SECRET_KEY else "sandbox"
+)
 
 # --- Logging -----------------------------------------------------------------------------
 
