@@ -10,6 +10,7 @@ from config.health import health
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("campaigns.urls")),
+    path("", include("payments.urls")),
     path("", include("bookings.urls")),
 ]
 
@@ -26,4 +27,5 @@ urlpatterns = [
     path("", include("accounts.page_urls")),
     path("", include("campaigns.page_urls")),
     path("", include("bookings.page_urls")),
+    path("", include("payments.page_urls")),
 ]
