@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import segno
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from bookings.models import Booking, Ticket
 
@@ -52,6 +52,12 @@ class TicketDisplay:
     booking_reference: str
     is_void: bool
     token: str
+
+    @property
+    def when(self) -> str:
+        """Formatted here: template date filters would convert to the site's timezone."""
+        starts = dateformat.format(self.starts_local, "D j M Y, H:i")
+        return f"{starts} – {dateformat.format(self.ends_local, 'H:i')} ({self.timezone_name})"
 
 
 def ticket_display(ticket: Ticket) -> TicketDisplay:

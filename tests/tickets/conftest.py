@@ -1,11 +1,16 @@
 """Fixtures of the tickets tests: a confirmed booking with tickets, files in a temp dir."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.core import mail
 
 from bookings import services
 from bookings.models import Booking
 from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
+
+# 19:30 in Lagos (UTC+1), where the campaign happens.
+STARTS_AT = datetime(2030, 6, 1, 18, 30, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +27,8 @@ def campaign(db):
         venue_address="1 Marina Road",
         city="Lagos",
         timezone="Africa/Lagos",
+        starts_at=STARTS_AT,
+        ends_at=STARTS_AT + timedelta(hours=5),
     )
 
 
