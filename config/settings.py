@@ -228,7 +228,7 @@ SOCIALACCOUNT_PROVIDERS = {
     }
 }
 HEADLESS_CLIENTS = ("app",)
-HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.sessions.SessionTokenStrategy"
+HEADLESS_TOKEN_STRATEGY = "accounts.tokens.SingleReadSessionTokenStrategy"
 HEADLESS_SERVE_SPECIFICATION = False
 
 AXES_ONLY_ADMIN_SITE = True

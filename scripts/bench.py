@@ -280,9 +280,6 @@ def main() -> None:
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "WARNING",
-        # Django under ASGI runs each request in a fresh thread: persistent connections
-        # would pile up, one per request, until PostgreSQL refuses more.
-        "DB_CONN_MAX_AGE": "0",
         "THROTTLE_RATE_BOOKING": "100000/min",
         "THROTTLE_RATE_USER": "100000/min",
         "DJANGO_SETTINGS_MODULE": "config.settings",
