@@ -52,7 +52,6 @@ class Payment(models.Model):
     verification = models.JSONField(
         default=dict, blank=True, help_text="The gateway's last verification answer, as sent."
     )
-    confirmation_emailed_at = models.DateTimeField(null=True, blank=True)
     refund_emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -28,6 +28,7 @@ from bookings.models import Booking
 from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from config.money import to_money
 from payments import tasks
 from payments.gateways import (
     Customer,
@@ -244,7 +245,7 @@ def payment_verify_and_confirm(
         return _mark_failed(
             payment,
             found,
-            reason=f"Paid {found.amount} {found.currency}, expected {payment.amount} "
+            reason=f"Paid {to_money(found.amount)} {found.currency}, expected {payment.amount} "
             f"{payment.currency}.",
             outcome=VerifyOutcome.MISMATCH,
         )
@@ -291,8 +292,7 @@ def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | 
             payment.confirmed_via = source
             if result.outcome == ConfirmOutcome.CONFIRMED:
                 payment.status = Payment.Status.SUCCESSFUL
-                payment.save()
-                transaction.on_commit(lambda: tasks.send_payment_confirmation.delay(payment.pk))
+                payment.save()  # the bookings app e-mails the tickets on commit
                 return VerifyResult(VerifyOutcome.CONFIRMED, payment)
             payment.status = Payment.Status.REFUND_DUE
             payment.failure_reason = _refund_reason(result.outcome, result.booking)
@@ -320,7 +320,7 @@ def _refund_due_payment(payment: Payment) -> VerifyResult:
         logger.warning("Refund of %s not sent yet: %s", payment.tx_ref, exc.detail)
         payment.refresh_from_db()
         return VerifyResult(VerifyOutcome.REFUND_DUE, payment)
-    transaction.on_commit(lambda: tasks.send_refund_notice.delay(payment.pk))
+    transaction.on_commit(lambda: tasks.send_refund_notice.delay(payment.pk), robust=True)
     payment.refresh_from_db()
     return VerifyResult(VerifyOutcome.REFUNDED, payment)
 
@@ -457,7 +457,10 @@ def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
                 body=body.decode("utf-8", errors="replace"),
                 headers={name: headers[name] for name in STORED_WEBHOOK_HEADERS if name in headers},
             )
-            transaction.on_commit(lambda: tasks.process_webhook_event.delay(webhook.pk))
+            # robust: if the broker cannot take it now, reconciliation enqueues it later.
+            transaction.on_commit(
+                lambda: tasks.process_webhook_event.delay(webhook.pk), robust=True
+            )
     except IntegrityError:
         WebhookEvent.objects.filter(dedupe_key=dedupe_key).update(deliveries=F("deliveries") + 1)
         return WebhookReceipt(WebhookEvent.objects.get(dedupe_key=dedupe_key), duplicate=True)
@@ -529,24 +532,17 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
 # --- E-mail -------------------------------------------------------------------------------
 
 
-def payment_mark_emailed(*, payment_id: int, kind: str, send) -> bool:
-    """Send one of a payment's e-mails once: `send(payment)` runs only if not sent before.
-
-    `kind` is "confirmation" (booking confirmed) or "refund" (money sent back).
-    """
-    field, wanted = {
-        "confirmation": ("confirmation_emailed_at", Payment.Status.SUCCESSFUL),
-        "refund": ("refund_emailed_at", Payment.Status.REFUNDED),
-    }[kind]
+def payment_mark_refund_emailed(*, payment_id: int, send) -> bool:
+    """Tell the customer once that an unhonoured payment was refunded: `send(payment)`."""
     with transaction.atomic():
         payment = (
             Payment.objects.select_for_update(of=("self",))
             .select_related("booking__customer", "booking__campaign")
             .get(pk=payment_id)
         )
-        if getattr(payment, field) is not None or payment.status != wanted:
+        if payment.refund_emailed_at is not None or payment.status != Payment.Status.REFUNDED:
             return False
         send(payment)
-        setattr(payment, field, timezone.now())
-        payment.save(update_fields=[field, "updated_at"])
+        payment.refund_emailed_at = timezone.now()
+        payment.save(update_fields=["refund_emailed_at", "updated_at"])
     return True

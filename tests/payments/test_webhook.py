@@ -1,0 +1,249 @@
+"""The webhook: signature, storage once, verification with the gateway, confirmation once."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from bookings.models import Booking, Ticket
+from payments import services
+from payments.models import Payment, WebhookEvent
+from tests.payments.conftest import post_webhook, webhook_body
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def payment(flw, booking, customer):
+    return services.payment_initialize(booking_id=booking.pk, customer=customer)
+
+
+def _state(booking, payment):
+    booking.refresh_from_db()
+    payment.refresh_from_db()
+    return booking.status, payment.status, Ticket.objects.filter(booking=booking).count()
+
+
+def test_a_valid_webhook_confirms_the_booking_once(
+    flw, payment, booking, api_client, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount="5000.00", id=9100001)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook(api_client, webhook_body(data))
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "received"}
+    assert _state(booking, payment) == ("confirmed", "successful", 1)
+    assert booking.confirmed_via == "webhook"
+    assert payment.gateway_transaction_id == "9100001"
+    assert payment.amount_paid == Decimal("5000.00")
+    assert payment.confirmed_via == "webhook"
+    assert payment.verification["tx_ref"] == payment.tx_ref
+    event = WebhookEvent.objects.get()
+    assert (event.event, event.tx_ref, event.transaction_id, event.result) == (
+        "charge.completed",
+        payment.tx_ref,
+        "9100001",
+        "confirmed",
+    )
+    assert event.processed_at is not None
+    assert json.loads(event.body) == {"event": "charge.completed", "data": data}
+    assert "verif-hash" not in {name.lower() for name in event.headers}
+    assert [r.path for r in flw.calls("GET")] == ["/v3/transactions/9100001/verify"]
+
+
+def test_the_same_webhook_again_is_recognised_and_changes_nothing(
+    flw, payment, booking, api_client, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount="5000.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(api_client, webhook_body(data))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = [post_webhook(api_client, webhook_body(data)) for _ in range(3)]
+
+    assert [r.json() for r in again] == [{"status": "duplicate"}] * 3
+    assert callbacks == []
+    assert WebhookEvent.objects.get().deliveries == 4
+    assert _state(booking, payment) == ("confirmed", "successful", 1)
+    assert len(flw.calls("GET")) == 1
+
+
+@pytest.mark.parametrize("verif_hash", [None, "", "wrong-hash", "test-webhook-hash "])
+def test_a_wrong_or_missing_hash_is_401_and_stores_nothing(
+    flw, payment, booking, api_client, verif_hash, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount="5000.00")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = post_webhook(api_client, webhook_body(data), verif_hash=verif_hash)
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "code": "invalid_signature",
+        "detail": "The webhook signature is missing or wrong.",
+    }
+    assert callbacks == []
+    assert WebhookEvent.objects.count() == 0
+    assert _state(booking, payment) == ("pending_payment", "pending", 0)
+    assert flw.calls("GET") == []
+
+
+def test_without_a_configured_hash_every_webhook_is_refused(
+    flw, payment, api_client, settings
+):
+    settings.FLUTTERWAVE_SECRET_HASH = ""
+
+    response = post_webhook(api_client, webhook_body({"id": 1}), verif_hash="")
+
+    assert response.status_code == 401
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b""])
+def test_a_malformed_body_with_the_right_hash_is_400_and_stores_nothing(
+    flw, payment, api_client, body
+):
+    response = post_webhook(api_client, body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_failed_report_after_a_successful_one_changes_nothing(
+    flw, payment, booking, api_client, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount="5000.00", id=9100002)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(api_client, webhook_body(data))
+    failed = dict(data, status="failed")
+    flw.transactions["9100002"] = failed  # even the gateway now says failed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook(api_client, webhook_body(failed))
+
+    assert response.json() == {"status": "received"}
+    assert _state(booking, payment) == ("confirmed", "successful", 1)
+    assert WebhookEvent.objects.get(dedupe_key__endswith=":failed").result == "settled"
+
+
+def test_a_failed_payment_marks_the_payment_failed_and_keeps_the_hold(
+    flw, payment, booking, api_client, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount="5000.00", status="failed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(api_client, webhook_body(data))
+
+    assert _state(booking, payment) == ("pending_payment", "failed", 0)
+    assert payment.failure_reason == "Failed at the gateway."
+
+
+def test_a_webhook_body_claiming_success_is_not_trusted(
+    flw, payment, booking, api_client, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount="5000.00", status="pending")
+    forged = dict(data, status="successful")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(api_client, webhook_body(forged))
+
+    assert _state(booking, payment) == ("pending_payment", "pending", 0)
+    assert WebhookEvent.objects.get().result == "not_paid"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("4999.99", "NGN"), ("5000.00", "USD"), ("50.00", "NGN")]
+)
+def test_a_tampered_amount_or_currency_does_not_confirm(
+    flw, payment, booking, api_client, amount, currency, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount=amount, currency=currency)
+    # The body may say anything: the gateway's answer is what is checked.
+    body = webhook_body(dict(data, amount=5000, currency="NGN"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(api_client, body)
+
+    assert _state(booking, payment) == ("pending_payment", "failed", 0)
+    assert payment.failure_reason == f"Paid {amount} {currency}, expected 5000.00 NGN."
+    assert WebhookEvent.objects.get().result == "mismatch"
+    assert mail.outbox == []
+
+
+def test_an_overpayment_confirms(
+    flw, payment, booking, api_client, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount="6000.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(api_client, webhook_body(data))
+
+    assert _state(booking, payment) == ("confirmed", "successful", 1)
+    assert payment.amount_paid == Decimal("6000.00")
+
+
+def test_a_transaction_of_another_payment_does_not_confirm_this_one(
+    flw, payment, booking, book, api_client, django_capture_on_commit_callbacks
+):
+    other_booking = book(quantity=2)
+    other = services.payment_initialize(
+        booking_id=other_booking.pk, customer=other_booking.customer
+    )
+    paid_other = flw.charge(other.tx_ref, amount="5000.00", id=9100003)
+    # A webhook naming our tx_ref but another payment's transaction id.
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(api_client, webhook_body(dict(paid_other, tx_ref=payment.tx_ref)))
+
+    assert _state(booking, payment) == ("pending_payment", "pending", 0)
+    assert WebhookEvent.objects.get().result == "mismatch"
+
+
+def test_a_webhook_for_an_unknown_tx_ref_is_stored_and_ignored(
+    flw, api_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook(api_client, webhook_body({"id": 5, "tx_ref": "TK-NOPE"}))
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().result == "unknown_payment"
+    assert flw.calls("GET") == []
+
+
+def test_other_events_are_stored_and_ignored(flw, api_client, django_capture_on_commit_callbacks):
+    body = webhook_body({"id": 77, "reference": "PO-1", "status": "SUCCESSFUL"}, "transfer.completed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        post_webhook(api_client, body)
+
+    assert WebhookEvent.objects.get().result == "ignored"
+
+
+def test_gateway_down_leaves_the_event_unprocessed_and_the_payment_pending(
+    flw, payment, booking, api_client, django_capture_on_commit_callbacks
+):
+    data = flw.charge(payment.tx_ref, amount="5000.00")
+    flw.verify_error = 500
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_webhook(api_client, webhook_body(data))
+
+    assert response.status_code == 200
+    assert _state(booking, payment) == ("pending_payment", "pending", 0)
+    event = WebhookEvent.objects.get()
+    assert (event.processed_at, event.result) == (None, "")
+    assert len(flw.calls("GET")) == 3  # a GET is retried
+
+    flw.verify_error = None
+    assert services.webhook_event_process(event_id=event.pk) == "confirmed"
+    assert _state(booking, payment) == ("confirmed", "successful", 1)
+
+
+def test_the_webhook_is_not_in_the_schema(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+
+    assert "/api/v1/payments/webhook/" not in schema
+    assert "/api/v1/payments/initialize/" in schema
