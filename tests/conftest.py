@@ -116,3 +116,56 @@ def celery_tasks(real_celery_worker):
     task_postrun.connect(recorder.on_postrun, weak=False)
     yield recorder
     task_postrun.disconnect(recorder.on_postrun)
+
+
+@pytest.fixture
+def live_asgi_server(transactional_db):
+    """The whole ASGI app (HTTP and websockets) under uvicorn on 127.0.0.1, in a subprocess
+    on this test's database and Redis; yields its base URL. Needs PostgreSQL: the server
+    process must see the data the test commits."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the server process shares the test database only on PostgreSQL")
+    db = connection.settings_dict
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "DEBUG": "true",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CELERY_TASK_ALWAYS_EAGER": "1",
+    }
+    server = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--log-level", "warning"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base_url}/health", timeout=2).close()  # noqa: S310
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail(f"uvicorn did not start on {base_url}")
+            time.sleep(0.2)
+    yield base_url
+    server.terminate()
+    server.wait(timeout=10)
