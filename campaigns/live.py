@@ -65,10 +65,13 @@ class _Sender:
         self.pending: set[int] = set()
         self.last_sent: dict[int, float] = {}
         self.tasks: set[asyncio.Task] = set()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="live-availability", daemon=True
-        )
+        self.thread = threading.Thread(target=self._run, name="live-availability", daemon=True)
         self.thread.start()
+
+    def _run(self) -> None:
+        self.loop.run_forever()
+        # Closed on its own thread: channels-redis closes its pools on this loop as it closes.
+        self.loop.close()
 
     def announce(self, campaign_id: int) -> None:
         self.loop.call_soon_threadsafe(self._schedule, campaign_id)
@@ -112,7 +115,6 @@ class _Sender:
         self.reader.shutdown()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join()
-        self.loop.close()
 
 
 _sender: _Sender | None = None
