@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from bookings import api
+from bookings import api, tickets_api
 
 urlpatterns = [
     path("bookings/", api.BookingListCreate.as_view(), name="api-bookings"),
     path("bookings/<int:pk>/", api.BookingDetail.as_view(), name="api-booking"),
     path("bookings/<int:pk>/cancel/", api.BookingCancel.as_view(), name="api-booking-cancel"),
+    path("bookings/<int:pk>/pdf/", tickets_api.BookingPdf.as_view(), name="api-booking-pdf"),
+    path("tickets/<int:pk>/pdf/", tickets_api.TicketPdf.as_view(), name="api-ticket-pdf"),
 ]
