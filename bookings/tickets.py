@@ -101,6 +101,30 @@ def campaign_qr_key_rotate(*, campaign_id: int, actor: User | None = None) -> tu
     return key.version, campaign_tickets_reissue(campaign_id=campaign_id)
 
 
+# --- Reads ---------------------------------------------------------------------------------
+
+
+def bookings_of_customer(*, customer: User):
+    return Booking.objects.filter(customer=customer)
+
+
+def tickets_of_customer(*, customer: User):
+    return Ticket.objects.filter(booking__customer=customer)
+
+
+def tickets_upcoming_for_customer(*, customer: User) -> list[Ticket]:
+    """The customer's tickets of campaigns not yet over, refunded ones included (shown void),
+    soonest first."""
+    return list(
+        tickets_for_pdf(
+            tickets_of_customer(customer=customer).filter(
+                booking__status__in=(Booking.Status.CONFIRMED, Booking.Status.REFUNDED),
+                booking__campaign__ends_at__gt=timezone.now(),
+            )
+        ).order_by("booking__campaign__starts_at", "pk")
+    )
+
+
 # --- PDF files ---------------------------------------------------------------------------
 
 
