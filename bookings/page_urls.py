@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from bookings import views
+from bookings import ticket_views, views
 
 urlpatterns = [
     path("campaigns/<slug:slug>/book/", views.campaign_book, name="campaign-book"),
     path("bookings/", views.booking_list, name="booking-list"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking-detail"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
+    path("tickets/", ticket_views.my_tickets, name="my-tickets"),
     path(
         "seller/campaigns/<int:pk>/bookings/",
         views.seller_campaign_bookings,
