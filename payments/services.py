@@ -50,7 +50,7 @@ ABANDON_AFTER = timedelta(hours=24)
 # A refund sent this recently without an answer is in flight: do not send it again yet.
 REFUND_IN_FLIGHT = timedelta(minutes=2)
 RECONCILE_BATCH = 200
-TRANSACTION_ID = re.compile(r"[0-9A-Za-z_-]{1,64}")
+TRANSACTION_ID = re.compile(r"\A[0-9A-Za-z_-]{1,64}\Z")
 STORED_WEBHOOK_HEADERS = ("content-type", "user-agent", "x-forwarded-for", "x-request-id")
 
 

@@ -75,7 +75,7 @@ class FakeFlutterwave:
     def _answer(self, data):
         if self.verify_error:
             return self._fail(self.verify_error)
-        return 200, {"status": "success", "message": "Transaction fetched successfully", "data": data}
+        return 200, {"status": "success", "message": "Transaction fetched", "data": data}
 
     def _verify_by_reference(self, request):
         matches = [t for t in self.transactions.values() if t["tx_ref"] == request.query["tx_ref"]]

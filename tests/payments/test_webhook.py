@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from bookings.models import Booking, Ticket
+from bookings.models import Ticket
 from payments import services
-from payments.models import Payment, WebhookEvent
+from payments.models import WebhookEvent
 from tests.payments.conftest import post_webhook, webhook_body
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +91,7 @@ def test_a_wrong_or_missing_hash_is_401_and_stores_nothing(
     assert flw.calls("GET") == []
 
 
-def test_without_a_configured_hash_every_webhook_is_refused(
-    flw, payment, api_client, settings
-):
+def test_without_a_configured_hash_every_webhook_is_refused(flw, payment, api_client, settings):
     settings.FLUTTERWAVE_SECRET_HASH = ""
 
     response = post_webhook(api_client, webhook_body({"id": 1}), verif_hash="")
@@ -214,7 +212,8 @@ def test_a_webhook_for_an_unknown_tx_ref_is_stored_and_ignored(
 
 
 def test_other_events_are_stored_and_ignored(flw, api_client, django_capture_on_commit_callbacks):
-    body = webhook_body({"id": 77, "reference": "PO-1", "status": "SUCCESSFUL"}, "transfer.completed")
+    transfer = {"id": 77, "reference": "PO-1", "status": "SUCCESSFUL"}
+    body = webhook_body(transfer, event="transfer.completed")
 
     with django_capture_on_commit_callbacks(execute=True):
         post_webhook(api_client, body)
