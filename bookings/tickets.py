@@ -17,7 +17,7 @@ from accounts.models import User
 from bookings import pdf, tasks
 from bookings.models import Booking, Ticket
 from bookings.qr import encode_token
-from campaigns.models import CampaignKey
+from campaigns.models import Campaign, CampaignKey
 from campaigns.services import campaign_key_rotate
 from config.errors import Conflict
 
@@ -110,6 +110,18 @@ def bookings_of_customer(*, customer: User):
 
 def tickets_of_customer(*, customer: User):
     return Ticket.objects.filter(booking__customer=customer)
+
+
+def campaign_by_id_or_slug(value: str) -> Campaign | None:
+    """For commands: a campaign named by its id or its slug."""
+    lookup = {"pk": int(value)} if value.isdigit() else {"slug": value}
+    return Campaign.objects.filter(**lookup).first()
+
+
+def booking_by_id_or_reference(value: str) -> Booking | None:
+    """For commands: a booking named by its id or its reference (any case)."""
+    lookup = {"pk": int(value)} if value.isdigit() else {"reference": value.upper()}
+    return Booking.objects.filter(**lookup).first()
 
 
 def tickets_upcoming_for_customer(*, customer: User) -> list[Ticket]:
