@@ -127,3 +127,15 @@ def test_seller_sees_bookings_of_own_campaign_only(client, customer, ticket_type
     assert client.get(url).status_code == 404
     client.force_login(customer)
     assert client.get(url).status_code == 403
+
+
+def test_campaign_page_offers_the_booking_form_to_signed_in_users(client, customer, ticket_type):
+    url = f"/campaigns/{ticket_type.campaign.slug}/"
+
+    anonymous = client.get(url).content.decode()
+    client.force_login(customer)
+    signed_in = client.get(url).content.decode()
+
+    assert "Sign in</a> to book." in anonymous
+    assert f'action="/campaigns/{ticket_type.campaign.slug}/book/"' in signed_in
+    assert f'name="quantity_{ticket_type.pk}"' in signed_in
