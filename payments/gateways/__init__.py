@@ -26,6 +26,7 @@ __all__ = [
     "Customer",
     "GatewayError",
     "GatewayUnavailable",
+    "SANDBOX_SECRET_HASH",
     "PaymentGateway",
     "RefundResult",
     "Transaction",

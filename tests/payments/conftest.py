@@ -155,3 +155,28 @@ def webhook_body(data: dict, event: str = "charge.completed") -> bytes:
 def post_webhook(client, body: bytes, verif_hash: str | None = WEBHOOK_HASH):
     headers = {"HTTP_VERIF_HASH": verif_hash} if verif_hash is not None else {}
     return client.post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
+
+
+def reload_urls() -> None:
+    """Rebuild the URL configuration: the sandbox routes depend on PAYMENT_GATEWAY."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import config.urls
+    import payments.page_urls
+
+    importlib.reload(payments.page_urls)
+    importlib.reload(config.urls)
+    clear_url_caches()
+
+
+@pytest.fixture
+def sandbox(settings):
+    """The sandbox gateway selected, its checkout route mounted; the routes are rebuilt after."""
+    previous = settings.PAYMENT_GATEWAY
+    settings.PAYMENT_GATEWAY = "sandbox"
+    reload_urls()
+    yield
+    settings.PAYMENT_GATEWAY = previous
+    reload_urls()

@@ -1,0 +1,86 @@
+"""In headless Chromium with the sandbox gateway: book, pay, see the booking confirmed.
+
+The sandbox checkout posts its webhook to the live server that served it, so the webhook,
+the redirect and the return page all run as they would against Flutterwave.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from bookings.models import Booking
+from payments.models import Payment, WebhookEvent
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def chromium(tmp_path, monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls stay sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+def test_book_pay_in_the_sandbox_and_see_the_booking_confirmed(
+    sandbox, live_server, settings, chromium, customer, ticket_type
+):
+    from playwright.sync_api import expect
+
+    settings.SITE_URL = live_server.url
+    signed_in = Client()
+    signed_in.force_login(customer)
+    chromium.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = chromium.new_page()
+
+    page.goto(f"{live_server.url}{ticket_type.campaign.get_absolute_url()}")
+    page.fill(f"#quantity_{ticket_type.pk}", "2")
+    page.get_by_role("button", name="Hold my seats").click()
+    page.get_by_role("button", name="Pay NGN 5000.00").click()
+    expect(page.get_by_role("heading", name="Sandbox checkout")).to_be_visible()
+    expect(page.get_by_test_id("amount")).to_have_text("5000.00 NGN")
+    page.get_by_role("button", name="Pay 5000.00 NGN").click()
+
+    expect(page.get_by_role("heading", name="your booking is confirmed")).to_be_visible()
+    page.get_by_role("link", name="Go to your booking").click()
+    expect(page.get_by_text("Booking", exact=False).first).to_contain_text("Confirmed")
+
+    booking = Booking.objects.get()
+    assert (booking.customer, booking.status, booking.total) == (customer, "confirmed", 5000)
+    assert booking.confirmed_via == "webhook"  # the sandbox's webhook arrived first
+    payment = Payment.objects.get()
+    assert (payment.gateway, payment.status) == ("sandbox", "successful")
+    event = WebhookEvent.objects.get()
+    assert (event.event, event.tx_ref, event.result) == (
+        "charge.completed",
+        payment.tx_ref,
+        "confirmed",
+    )
