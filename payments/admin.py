@@ -1,0 +1,89 @@
+"""Admin for payments, refunds and webhook events: searchable, raw payloads read-only."""
+
+from django.contrib import admin, messages
+
+from config.errors import DomainError
+from payments import services
+from payments.models import Payment, Refund, WebhookEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money records change only through the services, never by editing rows."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "amount",
+        "currency",
+        "reason",
+        "status",
+        "gateway_refund_id",
+        "requested_by",
+        "created_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "tx_ref",
+        "booking",
+        "customer_email",
+        "amount",
+        "currency",
+        "status",
+        "gateway",
+        "created_at",
+    ]
+    list_filter = ["status", "gateway", "currency"]
+    search_fields = [
+        "tx_ref",
+        "gateway_transaction_id",
+        "booking__reference",
+        "=booking__id",
+        "booking__customer__email",
+    ]
+    list_select_related = ["booking__customer"]
+    readonly_fields = [field.name for field in Payment._meta.fields]
+    inlines = [RefundInline]
+    actions = ["refund_bookings"]
+
+    @admin.display(description="Customer", ordering="booking__customer__email")
+    def customer_email(self, payment):
+        return payment.booking.customer.email
+
+    @admin.action(description="Refund the bookings of the selected payments")
+    def refund_bookings(self, request, queryset):
+        refunded = 0
+        for payment in queryset.select_related("booking"):
+            try:
+                services.payment_refund(booking_id=payment.booking_id, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{payment.tx_ref}: {exc.detail}", messages.ERROR)
+            else:
+                refunded += 1
+        self.message_user(request, f"{refunded} booking(s) refunded.")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "event", "tx_ref", "transaction_id", "deliveries", "result"]
+    list_filter = ["event", "result", "gateway"]
+    search_fields = ["tx_ref", "transaction_id", "dedupe_key"]
+    readonly_fields = [field.name for field in WebhookEvent._meta.fields]
