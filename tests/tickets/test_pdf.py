@@ -1,10 +1,10 @@
 """PDF tickets: the fields a door needs, a QR that reads back to the token, stored once."""
 
+import contextlib
 import io
 import shutil
 import subprocess
 import threading
-import time
 
 import pytest
 import zxingcpp
@@ -163,10 +163,14 @@ def test_concurrent_requests_render_the_pdf_once(confirm, holder, table_type, mo
     Booking.objects.filter(pk=booking.pk).update(tickets_pdf="")
     renders = []
     real_render = pdf.render_tickets
+    # Each render waits (up to 2 s) for the other caller to reach rendering too: without the
+    # lock both get there, with it the second is still waiting for the row.
+    both_rendering = threading.Barrier(2, timeout=2)
 
     def slow_render(items):
         renders.append(threading.get_ident())
-        time.sleep(0.5)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_rendering.wait()
         return real_render(items)
 
     monkeypatch.setattr(pdf, "render_tickets", slow_render)
