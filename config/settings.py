@@ -413,5 +413,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "uvicorn.access": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

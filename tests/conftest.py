@@ -88,34 +88,40 @@ class TaskRecorder:
 def real_celery_worker(django_db_setup, django_db_blocker):
     """A Celery worker on the real broker, consuming this test process's own queue.
 
-    Tasks it runs see only committed data: use it from `transaction=True` tests.
+    Started once per process; tests reach it through `celery_tasks`, which sends tasks to the
+    broker only for the test's own duration (every other test runs tasks inline).
     """
     from celery.contrib.testing.worker import start_worker
 
     from config.celery import app
 
-    app.conf.task_always_eager = False
-    try:
-        with django_db_blocker.unblock(), start_worker(
-            app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10
-        ) as worker:
-            yield worker
-    finally:
-        app.conf.task_always_eager = True
-        with app.connection_for_write() as connection:
-            # The queue is this process's own; leave no trace on the shared broker.
-            connection.default_channel.queue_delete(app.conf.task_default_queue)
+    with django_db_blocker.unblock(), start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10
+    ) as worker:
+        yield worker
+    with app.connection_for_write() as connection:
+        # The queue is this process's own; leave no trace on the shared broker.
+        connection.default_channel.queue_delete(app.conf.task_default_queue)
 
 
 @pytest.fixture
 def celery_tasks(real_celery_worker):
-    """Records the tasks the real worker finishes during one test."""
+    """Sends this test's tasks through the real broker and records what the worker finishes.
+
+    Use from `transaction=True` tests: the worker sees only committed data.
+    """
     from celery.signals import task_postrun
+
+    from config.celery import app
 
     recorder = TaskRecorder()
     task_postrun.connect(recorder.on_postrun, weak=False)
-    yield recorder
-    task_postrun.disconnect(recorder.on_postrun)
+    app.conf.task_always_eager = False
+    try:
+        yield recorder
+    finally:
+        app.conf.task_always_eager = True
+        task_postrun.disconnect(recorder.on_postrun)
 
 
 @pytest.fixture
