@@ -71,15 +71,24 @@ class SellerApplicationAdmin(admin.ModelAdmin):
         return render(
             request,
             "admin/accounts/sellerapplication/reject.html",
-            {**self.admin_site.each_context(request), "applications": queryset,
-             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "opts": self.model._meta},
+            {
+                **self.admin_site.each_context(request),
+                "applications": queryset,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
         )
 
     def _review(self, request, queryset, service, extra):
         done = 0
         for application in queryset:
             try:
-                service(application_id=application.pk, reviewer=request.user, ip=client_ip(request), **extra)
+                service(
+                    application_id=application.pk,
+                    reviewer=request.user,
+                    ip=client_ip(request),
+                    **extra,
+                )
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"{application}: {exc.detail}", messages.WARNING)

@@ -41,7 +41,11 @@ class SellerApplicationOutput(serializers.ModelSerializer):
 class SellerApplicationAdminOutput(SellerApplicationOutput):
     user = inline_serializer(
         "ApplicantSummary",
-        fields={"id": serializers.IntegerField(), "email": serializers.EmailField(), "name": serializers.CharField()},
+        fields={
+            "id": serializers.IntegerField(),
+            "email": serializers.EmailField(),
+            "name": serializers.CharField(),
+        },
     )
 
     class Meta(SellerApplicationOutput.Meta):
@@ -65,7 +69,11 @@ class ProfileSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "role", "seller_application_status"]
 
     def get_seller_application_status(self, user) -> str | None:
-        latest = user.seller_applications.order_by("-created_at").values_list("status", flat=True).first()
+        latest = (
+            user.seller_applications.order_by("-created_at")
+            .values_list("status", flat=True)
+            .first()
+        )
         return latest
 
 
@@ -163,7 +171,9 @@ class SellerApplicationReject(APIView):
         data = RejectInput(data=request.data)
         data.is_valid(raise_exception=True)
         application = services.seller_application_reject(
-            application_id=pk, reviewer=request.user, reason=data.validated_data["reason"],
+            application_id=pk,
+            reviewer=request.user,
+            reason=data.validated_data["reason"],
             ip=client_ip(request),
         )
         return Response(SellerApplicationAdminOutput(application).data)

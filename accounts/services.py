@@ -41,7 +41,9 @@ def audit_event_record(
     )
 
 
-def user_set_role(*, user: User, role: str, actor: User | None = None, ip: str | None = None) -> User:
+def user_set_role(
+    *, user: User, role: str, actor: User | None = None, ip: str | None = None
+) -> User:
     """Give `user` a role; super admins also get the Django admin. Audited when it changes."""
     role = Role(role)
     if user.role == role:
@@ -114,7 +116,9 @@ def _review(*, application_id: int, reviewer: User, ip: str | None, approve: boo
 
     with transaction.atomic():
         application = (
-            SellerApplication.objects.select_for_update().select_related("user").get(pk=application_id)
+            SellerApplication.objects.select_for_update()
+            .select_related("user")
+            .get(pk=application_id)
         )
         if application.status != SellerApplication.Status.PENDING:
             raise InvalidTransition(f"This application is already {application.status}.")
@@ -154,9 +158,14 @@ def seller_application_mark_emailed(*, application_id: int, send) -> bool:
     """Send the decision e-mail once: `send(application)` runs only if not sent before."""
     with transaction.atomic():
         application = (
-            SellerApplication.objects.select_for_update().select_related("user").get(pk=application_id)
+            SellerApplication.objects.select_for_update()
+            .select_related("user")
+            .get(pk=application_id)
         )
-        if application.decision_emailed_at or application.status == SellerApplication.Status.PENDING:
+        if (
+            application.decision_emailed_at
+            or application.status == SellerApplication.Status.PENDING
+        ):
             return False
         send(application)
         application.decision_emailed_at = timezone.now()

@@ -80,5 +80,5 @@ class EncryptedTextField(models.TextField):
             return value
         if not value.startswith(_FIELD_PREFIX):
             raise DecryptionError(f"{self._aad().decode()}: unknown ciphertext format")
-        token = base64.b64decode(value[len(_FIELD_PREFIX):])
+        token = base64.b64decode(value[len(_FIELD_PREFIX) :])
         return decrypt(token, associated_data=self._aad()).decode()

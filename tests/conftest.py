@@ -95,9 +95,12 @@ def real_celery_worker(django_db_setup, django_db_blocker):
 
     from config.celery import app
 
-    with django_db_blocker.unblock(), start_worker(
-        app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10
-    ) as worker:
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10
+        ) as worker,
+    ):
         yield worker
     with app.connection_for_write() as connection:
         # The queue is this process's own; leave no trace on the shared broker.
@@ -156,8 +159,18 @@ def live_asgi_server(transactional_db):
         "CELERY_TASK_ALWAYS_EAGER": "1",
     }
     server = subprocess.Popen(  # noqa: S603 (fixed arguments)
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         cwd=Path(__file__).resolve().parent.parent,
         env=env,
     )

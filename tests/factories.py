@@ -124,9 +124,14 @@ class BookingFactory(DjangoModelFactory):
 
         for ticket_type, quantity in extracted:
             BookingItem.objects.create(
-                booking=obj, ticket_type=ticket_type, quantity=quantity, unit_price=ticket_type.price
+                booking=obj,
+                ticket_type=ticket_type,
+                quantity=quantity,
+                unit_price=ticket_type.price,
             )
             if obj.status in Booking.HOLDING_STATUSES:
-                TicketType.objects.filter(pk=ticket_type.pk).update(reserved=F("reserved") + quantity)
+                TicketType.objects.filter(pk=ticket_type.pk).update(
+                    reserved=F("reserved") + quantity
+                )
         obj.total = sum((t.price * q for t, q in extracted), Decimal("0.00"))
         obj.save(update_fields=["total"])

@@ -26,7 +26,9 @@ def test_creates_the_user_with_the_role_and_prints_a_working_token(api_client, r
     profile = api_client.get("/api/v1/auth/profile/", HTTP_X_SESSION_TOKEN=token)
     assert profile.status_code == 200
     assert profile.json()["role"] == "seller"
-    assert AuditEvent.objects.filter(action="user.role_changed", target_id=str(user.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="user.role_changed", target_id=str(user.pk)).count() == 1
+    )
 
 
 def test_existing_user_keeps_its_account_and_gets_a_new_role(api_client):
@@ -37,7 +39,9 @@ def test_existing_user_keeps_its_account_and_gets_a_new_role(api_client):
     assert User.objects.count() == 1
     user.refresh_from_db()
     assert user.role == "manager"
-    assert api_client.get("/api/v1/auth/profile/", HTTP_X_SESSION_TOKEN=token).json()["id"] == user.pk
+    assert (
+        api_client.get("/api/v1/auth/profile/", HTTP_X_SESSION_TOKEN=token).json()["id"] == user.pk
+    )
 
 
 def test_unknown_role_is_refused_and_creates_nothing():

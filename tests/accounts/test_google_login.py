@@ -70,7 +70,12 @@ def test_web_callback_signs_in_a_new_customer_without_password(
         "/token",
         lambda request: (
             200,
-            {"access_token": "at", "expires_in": 3600, "token_type": "Bearer", "id_token": "google-id-token"},
+            {
+                "access_token": "at",
+                "expires_in": 3600,
+                "token_type": "Bearer",
+                "id_token": "google-id-token",
+            },
         ),
     )
     monkeypatch.setattr(
@@ -84,7 +89,11 @@ def test_web_callback_signs_in_a_new_customer_without_password(
     assert response.status_code == 302
     assert response["Location"] == "/"
     user = User.objects.get(email="new.person@example.com")
-    assert (user.name, user.role, user.has_usable_password()) == ("New Person", Role.CUSTOMER, False)
+    assert (user.name, user.role, user.has_usable_password()) == (
+        "New Person",
+        Role.CUSTOMER,
+        False,
+    )
     assert stub_server.requests[0].form()["code"] == "auth-code"
     assert client.get("/api/v1/auth/profile/").json()["email"] == "new.person@example.com"
     assert AuditEvent.objects.filter(actor=user, action="user.logged_in").count() == 1
@@ -123,7 +132,9 @@ def test_mobile_sign_in_reaches_an_account_created_by_email(client, api_client, 
     assert User.objects.count() == 1
 
 
-def test_mobile_sign_in_with_a_token_for_another_app_is_refused(client, google_verifier, monkeypatch):
+def test_mobile_sign_in_with_a_token_for_another_app_is_refused(
+    client, google_verifier, monkeypatch
+):
     def reject(app, credential, verify_signature=True):
         raise google_views.OAuth2Error("Invalid id_token")
 
@@ -164,7 +175,9 @@ def test_sign_in_page_offers_google_only(client, customer):
     customer.save()
 
     page = client.get("/accounts/login/").content.decode()
-    client.post("/accounts/login/", {"login": customer.email, "password": "correct horse battery staple"})
+    client.post(
+        "/accounts/login/", {"login": customer.email, "password": "correct horse battery staple"}
+    )
 
     assert 'type="password"' not in page
     assert "/accounts/google/login/" in page

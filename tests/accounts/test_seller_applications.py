@@ -28,7 +28,10 @@ def test_customer_applies_and_reads_it_back(client_for, customer):
     assert (body["status"], body["reviewed_at"], body["rejection_reason"]) == ("pending", None, "")
     assert client.get("/api/v1/auth/apply-seller/").json()["id"] == body["id"]
     assert client.get("/api/v1/auth/profile/").json()["seller_application_status"] == "pending"
-    assert AuditEvent.objects.filter(action="seller_application.submitted", actor=customer).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="seller_application.submitted", actor=customer).count()
+        == 1
+    )
 
 
 def test_reading_an_application_that_does_not_exist_is_404(client_for, customer):
@@ -41,7 +44,9 @@ def test_second_open_application_is_409_and_creates_nothing(client_for, customer
     client = client_for(customer)
     client.post("/api/v1/auth/apply-seller/", VALID, format="json")
 
-    response = client.post("/api/v1/auth/apply-seller/", {**VALID, "business_name": "Other"}, format="json")
+    response = client.post(
+        "/api/v1/auth/apply-seller/", {**VALID, "business_name": "Other"}, format="json"
+    )
 
     assert response.status_code == 409
     assert response.json()["code"] == "application_exists"
@@ -73,7 +78,9 @@ def test_anonymous_cannot_apply(api_client):
     ],
 )
 def test_invalid_application_is_400_with_field_details(client_for, customer, change, field):
-    response = client_for(customer).post("/api/v1/auth/apply-seller/", {**VALID, **change}, format="json")
+    response = client_for(customer).post(
+        "/api/v1/auth/apply-seller/", {**VALID, **change}, format="json"
+    )
 
     assert response.status_code == 400
     body = response.json()
@@ -94,7 +101,9 @@ def test_super_admin_lists_applications_filtered_by_status(client_for, super_adm
     pending = SellerApplicationFactory()
     SellerApplicationFactory(status="rejected", rejection_reason="Incomplete")
 
-    response = client_for(super_admin).get("/api/v1/admin/seller-applications/", {"status": "pending"})
+    response = client_for(super_admin).get(
+        "/api/v1/admin/seller-applications/", {"status": "pending"}
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -103,7 +112,9 @@ def test_super_admin_lists_applications_filtered_by_status(client_for, super_adm
     assert body["results"][0]["user"]["email"] == pending.user.email
 
 
-def test_approval_makes_the_applicant_a_seller_and_mails_them_once(client_for, super_admin, django_capture_on_commit_callbacks):
+def test_approval_makes_the_applicant_a_seller_and_mails_them_once(
+    client_for, super_admin, django_capture_on_commit_callbacks
+):
     application = SellerApplicationFactory()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,11 +135,15 @@ def test_approval_makes_the_applicant_a_seller_and_mails_them_once(client_for, s
     assert actions == {"seller_application.approved", "user.role_changed"}
 
 
-def test_rejection_needs_a_reason_and_keeps_the_role(client_for, super_admin, django_capture_on_commit_callbacks):
+def test_rejection_needs_a_reason_and_keeps_the_role(
+    client_for, super_admin, django_capture_on_commit_callbacks
+):
     application = SellerApplicationFactory()
     client = client_for(super_admin)
 
-    missing = client.post(f"/api/v1/admin/seller-applications/{application.pk}/reject/", {}, format="json")
+    missing = client.post(
+        f"/api/v1/admin/seller-applications/{application.pk}/reject/", {}, format="json"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"/api/v1/admin/seller-applications/{application.pk}/reject/",
@@ -150,7 +165,9 @@ def test_a_rejected_applicant_may_apply_again(client_for):
     assert response.status_code == 201
 
 
-def test_reviewing_twice_is_409_and_changes_nothing(client_for, super_admin, django_capture_on_commit_callbacks):
+def test_reviewing_twice_is_409_and_changes_nothing(
+    client_for, super_admin, django_capture_on_commit_callbacks
+):
     application = SellerApplicationFactory()
     client = client_for(super_admin)
     with django_capture_on_commit_callbacks(execute=True):
@@ -194,7 +211,12 @@ def test_admin_actions_approve_and_reject_with_a_reason(client, super_admin):
     confirm = client.post(url, {"action": "reject", "_selected_action": [reject_me.pk]})
     client.post(
         url,
-        {"action": "reject", "_selected_action": [reject_me.pk], "apply": "1", "reason": "Not a venue."},
+        {
+            "action": "reject",
+            "_selected_action": [reject_me.pk],
+            "apply": "1",
+            "reason": "Not a venue.",
+        },
     )
 
     assert confirm.status_code == 200 and b"Reason sent to the applicants" in confirm.content

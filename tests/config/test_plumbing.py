@@ -20,7 +20,10 @@ def test_unknown_api_path_is_json_404(api_client):
 def test_wrong_method_is_json_405(client_for, customer):
     response = client_for(customer).delete("/api/v1/auth/profile/")
     assert response.status_code == 405
-    assert response.json() == {"code": "method_not_allowed", "detail": 'Method "DELETE" not allowed.'}
+    assert response.json() == {
+        "code": "method_not_allowed",
+        "detail": 'Method "DELETE" not allowed.',
+    }
 
 
 def test_page_404_stays_html(client):
@@ -56,7 +59,7 @@ def test_throttle_counters_live_in_redis(client_for, customer, tight_auth_rate):
     raw = cache._cache.get_client()
     keys = [key.decode() for key in raw.keys("*throttle_auth_u*")]
     assert keys == [f":1:throttle_auth_u{customer.pk}"]
-    assert caches["default"].__class__.__name__ == "RedisCache"
+    assert caches["default"].__class__.__name__ == "SharedPoolRedisCache"
 
 
 def test_request_id_is_echoed_and_logged(client, caplog):
@@ -65,7 +68,11 @@ def test_request_id_is_echoed_and_logged(client, caplog):
 
     assert response["X-Request-ID"] == "abc-123"
     record = next(r for r in caplog.records if r.name == "requests")
-    assert (record.request_id, record.path, record.status) == ("abc-123", "/api/v1/auth/profile/", 403)
+    assert (record.request_id, record.path, record.status) == (
+        "abc-123",
+        "/api/v1/auth/profile/",
+        403,
+    )
     assert record.duration_ms >= 0
 
 
@@ -86,7 +93,12 @@ def test_logs_are_json_lines_with_the_request_id():
     finally:
         request_id_var.reset(token)
     line = JsonFormatter("%(levelname)s %(name)s %(message)s %(request_id)s").format(record)
-    assert json.loads(line) == {"levelname": "INFO", "name": "requests", "message": "request", "request_id": "rid-1"}
+    assert json.loads(line) == {
+        "levelname": "INFO",
+        "name": "requests",
+        "message": "request",
+        "request_id": "rid-1",
+    }
 
 
 def test_schema_is_public_and_lists_the_contract_paths(api_client):
@@ -146,7 +158,9 @@ def test_admin_password_login_is_locked_out_by_axes(client, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/admin/login/", {"username": "ops@example.com", "password": "wrong"})
 
-    locked = client.post("/admin/login/", {"username": "ops@example.com", "password": "the right password 42"})
+    locked = client.post(
+        "/admin/login/", {"username": "ops@example.com", "password": "the right password 42"}
+    )
 
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
@@ -154,3 +168,21 @@ def test_admin_password_login_is_locked_out_by_axes(client, settings):
 
 def test_cache_is_cleared_between_tests():
     assert cache.get("throttle_auth_u1") is None
+
+
+@pytest.mark.redis
+def test_cache_objects_share_one_redis_client_and_pool():
+    """Under ASGI Django makes a cache object per request context; they must share pools."""
+    from django.conf import settings
+
+    from config.cache import SharedPoolRedisCache
+
+    first, second = (
+        SharedPoolRedisCache(settings.CACHES["default"]["LOCATION"], settings.CACHES["default"])
+        for _ in range(2)
+    )
+    first.set("shared", 1)
+
+    assert second.get("shared") == 1
+    assert first._cache is second._cache
+    assert first._cache.get_client(write=True) is second._cache.get_client(write=True)

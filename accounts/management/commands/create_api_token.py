@@ -1,8 +1,8 @@
 """Create (or update) a user and print an `X-Session-Token` for it as the last line."""
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
-from django.core.exceptions import ValidationError
 
 from accounts import services
 from accounts.models import Role
