@@ -44,6 +44,7 @@ bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_tickets.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
