@@ -32,6 +32,7 @@ run: $(STAMP)
 	@echo "  Sign in at http://$(HOST):$(PORT)/demo-login/ as any demo user (no Google needed)."
 	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/   Admin: http://$(HOST):$(PORT)/admin/"
 	@echo ""
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} \
 	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --log-level warning
 
 test: $(STAMP)
