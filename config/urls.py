@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("campaigns.urls")),
     path("", include("payments.urls")),
     path("", include("bookings.urls")),
+    path("", include("validation.urls")),
 ]
 
 urlpatterns = [
@@ -28,4 +29,5 @@ urlpatterns = [
     path("", include("campaigns.page_urls")),
     path("", include("bookings.page_urls")),
     path("", include("payments.page_urls")),
+    path("", include("validation.page_urls")),
 ]
