@@ -309,6 +309,8 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "SellerApplicationStatusEnum": "accounts.models.SellerApplication.Status",
         "BookingStatusEnum": "bookings.models.Booking.Status",
+        "TicketStatusEnum": "bookings.models.Ticket.Status",
+        "ScanResultEnum": "validation.models.Scan.Result",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
