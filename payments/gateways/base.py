@@ -4,6 +4,7 @@ Gateways are plain HTTP clients: no models, no imports from our apps. Amounts cr
 boundary as `Decimal` in major units; the gateway module converts at its own edge.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -65,11 +66,12 @@ class TransferResult:
     raw: dict = field(default_factory=dict)
 
 
-class PaymentGateway:
+class PaymentGateway(ABC):
     """What payments (checkout, verification, refunds) and finance (payouts) need."""
 
     name: str = ""
 
+    @abstractmethod
     def initialize(
         self,
         *,
@@ -82,19 +84,23 @@ class PaymentGateway:
         description: str = "",
         meta: dict | None = None,
     ) -> Checkout:
-        raise NotImplementedError
+        """Open a hosted checkout for `tx_ref` (unique per attempt); returns its link."""
 
+    @abstractmethod
     def verify(self, *, transaction_id: str) -> Transaction:
-        raise NotImplementedError
+        """The gateway's own record of a transaction: the only thing we give value on."""
 
+    @abstractmethod
     def verify_by_reference(self, *, tx_ref: str) -> Transaction:
-        raise NotImplementedError
+        """Like `verify`, by our `tx_ref` (for payments whose id we never saw)."""
 
+    @abstractmethod
     def refund(
         self, *, transaction_id: str, amount: Decimal | None = None, comments: str = ""
     ) -> RefundResult:
-        raise NotImplementedError
+        """Refund a transaction, in full unless `amount` is given."""
 
+    @abstractmethod
     def transfer(
         self,
         *,
@@ -106,4 +112,4 @@ class PaymentGateway:
         beneficiary_name: str,
         narration: str = "",
     ) -> TransferResult:
-        raise NotImplementedError
+        """Send a payout; `reference` is unique and ours, the gateway's only de-duplication."""
