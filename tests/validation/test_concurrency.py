@@ -1,0 +1,122 @@
+"""Simultaneous scans from real threads, each with its own PostgreSQL connection.
+
+Each test runs twice: with the ticket row lock, and with it taken away to show the race is
+real (every thread reads the ticket before any has counted). What must hold in both: the
+conditional count and the unique nonce never admit more than the allowance.
+"""
+
+import contextlib
+import threading
+
+import pytest
+from django.db import connection
+
+from bookings.models import Ticket
+from validation import services
+from validation.models import Scan
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 4
+LOCK_VARIANTS = pytest.mark.parametrize("locked", [True, False], ids=["row-lock", "no-lock"])
+
+
+def _run_together(calls):
+    """Run each callable in its own thread, released at once; returns results or errors."""
+    start = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            start.wait()
+            outcomes[index] = call()
+        except Exception as exc:
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a scan hung (deadlock?)"
+    return outcomes
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    """Makes every scan that reaches the count wait (up to 2 s) until all have read the
+    ticket; returns the `scans_used` each one read. Without the lock they all get there
+    together; with it the others are still waiting for the row."""
+    all_read = threading.Barrier(THREADS, timeout=2)
+    seen_used = []
+    real_count = services._count_entry
+
+    def count_when_all_have_read(*, ticket_id):
+        seen_used.append(Ticket.objects.get(pk=ticket_id).scans_used)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            all_read.wait()
+        return real_count(ticket_id=ticket_id)
+
+    monkeypatch.setattr(services, "_count_entry", count_when_all_have_read)
+    return seen_used
+
+
+def _remove_lock(monkeypatch):
+    monkeypatch.setattr(
+        services.Ticket.objects, "select_for_update", lambda *args, **kwargs: Ticket.objects
+    )
+
+
+@LOCK_VARIANTS
+def test_simultaneous_scans_of_a_single_entry_ticket_admit_once(
+    manager, entry_ticket, counting, monkeypatch, locked
+):
+    if not locked:
+        _remove_lock(monkeypatch)
+
+    scans = _run_together(
+        [
+            lambda i=i: services.scan_ticket(
+                manager=manager, qr=entry_ticket.qr_token, device_id=f"d{i}"
+            )
+            for i in range(THREADS)
+        ]
+    )
+
+    assert all(isinstance(scan, Scan) for scan in scans), scans
+    assert sorted(scan.result for scan in scans) == ["already_used"] * 3 + ["valid"]
+    assert Ticket.objects.get(pk=entry_ticket.pk).scans_used == 1
+    if locked:
+        # One at a time: the later scans read the count the first one committed.
+        assert sorted(counting) == [0, 1, 1, 1]
+        assert [s.answer["ticket"]["scans_used"] for s in scans] == [1] * THREADS
+    else:
+        # All read a free entry: a read-modify-write count would have admitted all four.
+        assert counting == [0] * THREADS
+
+
+@LOCK_VARIANTS
+def test_simultaneous_requests_with_one_nonce_count_once(
+    manager, table_ticket, counting, monkeypatch, locked
+):
+    if not locked:
+        _remove_lock(monkeypatch)
+
+    scans = _run_together(
+        [
+            lambda: services.scan_ticket(
+                manager=manager, qr=table_ticket.qr_token, device_id="gate", nonce="same-nonce"
+            )
+        ]
+        * THREADS
+    )
+
+    assert all(isinstance(scan, Scan) for scan in scans), scans
+    assert {scan.pk for scan in scans} == {Scan.objects.get().pk}
+    assert [scan.answer["result"] for scan in scans] == ["valid"] * THREADS
+    assert Ticket.objects.get(pk=table_ticket.pk).scans_used == 1
+    # With the lock the later requests find the nonce once they hold the row; without it
+    # all of them count, and the unique nonce rolls back every count but the first.
+    assert len(counting) == (1 if locked else THREADS)
