@@ -1,0 +1,105 @@
+"""Scanner page for managers, the seller's door page, and the read-only Scan admin."""
+
+import re
+
+import pytest
+from django.utils import timezone
+
+from bookings.models import Ticket
+from tests.factories import SellerFactory, UserFactory
+from validation.models import Scan
+from validation.services import OfflineScan, scan_ticket, scans_sync
+
+pytestmark = pytest.mark.django_db
+
+
+def _nonce(page: str) -> str:
+    return re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+
+
+def test_the_scanner_page_checks_a_pasted_code_once_per_form(
+    client, manager, campaign, entry_ticket
+):
+    client.force_login(manager)
+    page = client.get("/scan/").content.decode()
+    assert "Rooftop Jazz Night" in page
+    assert 'href="/scan/"' in page
+    nonce = _nonce(page)
+
+    first = client.post("/scan/", {"qr": entry_ticket.qr_token, "nonce": nonce}).content.decode()
+    resent = client.post("/scan/", {"qr": entry_ticket.qr_token, "nonce": nonce}).content.decode()
+
+    for answer in (first, resent):
+        assert "Admit: Valid" in answer
+        assert "Entries used 1 of 1; 0 left." in answer
+    assert _nonce(first) != nonce
+    assert Scan.objects.get().device_id == "web-scanner"
+    assert Ticket.objects.get(pk=entry_ticket.pk).scans_used == 1
+
+    again = client.post("/scan/", {"qr": entry_ticket.qr_token, "nonce": _nonce(first)})
+    assert "Refuse: Already used" in again.content.decode()
+
+
+def test_the_scanner_page_refuses_an_empty_code_and_non_managers(client, manager, entry_ticket):
+    client.force_login(manager)
+    page = client.post("/scan/", {"qr": "", "nonce": "form-nonce-1"}).content.decode()
+    assert "This field is required." in page
+    assert not Scan.objects.exists()
+
+    for user in (UserFactory(), SellerFactory()):
+        client.force_login(user)
+        assert client.get("/scan/").status_code == 403
+        response = client.post("/scan/", {"qr": entry_ticket.qr_token, "nonce": "form-nonce-2"})
+        assert response.status_code == 403
+    assert not Scan.objects.exists()
+    client.logout()
+    assert client.get("/scan/")["Location"].startswith("/accounts/login/")
+
+
+def test_the_seller_page_shows_results_and_offline_conflicts(
+    client, manager, campaign, entry_ticket
+):
+    scan_ticket(manager=manager, qr=entry_ticket.qr_token, device_id="gate-1")
+    scans_sync(
+        manager=manager,
+        device_id="tablet-7",
+        scans=[
+            OfflineScan(nonce="late-00001", qr=entry_ticket.qr_token, scanned_at=timezone.now())
+        ],
+    )
+    client.force_login(campaign.seller)
+
+    page = client.get(f"/seller/campaigns/{campaign.pk}/scans/").content.decode()
+
+    # Valid, already used, invalid, wrong campaign, not paid, void.
+    assert "<td>1</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td>" in re.sub(
+        r"\s+", "", page
+    )
+    conflicts = page.split('id="conflicts"')[1]
+    assert "tablet-7" in conflicts
+    assert "door@example.com" in conflicts
+    assert "Grace Holder" in conflicts
+
+
+def test_the_seller_page_is_only_for_the_campaign_seller(client, manager, campaign):
+    url = f"/seller/campaigns/{campaign.pk}/scans/"
+    client.force_login(SellerFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(manager)
+    assert client.get(url).status_code == 403
+
+
+def test_the_scan_admin_is_searchable_and_read_only(client, super_admin, manager, entry_ticket):
+    scan = scan_ticket(manager=manager, qr=entry_ticket.qr_token, device_id="gate-1")
+    scan_ticket(manager=manager, qr="junk", device_id="gate-2")
+    client.force_login(super_admin)
+
+    found = client.get("/admin/validation/scan/", {"q": "gate-1"}).content.decode()
+
+    assert scan.nonce in found
+    assert "gate-2" not in found
+    assert client.get("/admin/validation/scan/add/").status_code == 403
+    assert client.get(f"/admin/validation/scan/{scan.pk}/change/").status_code == 200
+    response = client.post(f"/admin/validation/scan/{scan.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Scan.objects.count() == 2
