@@ -29,6 +29,7 @@ from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_boo
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from config.money import to_money
+from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from payments import tasks
 from payments.gateways import (
     Customer,
@@ -293,6 +294,7 @@ def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | 
             if result.outcome == ConfirmOutcome.CONFIRMED:
                 payment.status = Payment.Status.SUCCESSFUL
                 payment.save()  # the bookings app e-mails the tickets on commit
+                ledger_record_sale(booking=result.booking)
                 return VerifyResult(VerifyOutcome.CONFIRMED, payment)
             payment.status = Payment.Status.REFUND_DUE
             payment.failure_reason = _refund_reason(result.outcome, result.booking)
@@ -410,7 +412,10 @@ def payment_refund(*, booking_id: int, actor: User | None, reason: str = "reques
         _send_refund(payment=paid, reason=reason, actor=actor)
     elif not booking.payments.filter(status=Payment.Status.REFUNDED).exists():
         raise NoPaymentToRefund()
-    return booking_mark_refunded(booking_id=booking.pk, actor=actor)
+    with transaction.atomic():
+        booking = booking_mark_refunded(booking_id=booking.pk, actor=actor)
+        ledger_record_refund(booking=booking)
+    return booking
 
 
 def payment_refund_for_cancelled_campaign(*, booking_id: int) -> Booking:
@@ -472,7 +477,9 @@ def webhook_event_process(*, event_id: int) -> str:
     webhook = WebhookEvent.objects.get(pk=event_id)
     if webhook.processed_at is not None:
         return webhook.result
-    if webhook.event != "charge.completed" or not webhook.tx_ref:
+    if webhook.event == "transfer.completed":
+        result = payout_transfer_completed(data=json.loads(webhook.body).get("data"))
+    elif webhook.event != "charge.completed" or not webhook.tx_ref:
         result = "ignored"
     else:
         try:

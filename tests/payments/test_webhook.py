@@ -212,8 +212,8 @@ def test_a_webhook_for_an_unknown_tx_ref_is_stored_and_ignored(
 
 
 def test_other_events_are_stored_and_ignored(flw, api_client, django_capture_on_commit_callbacks):
-    transfer = {"id": 77, "reference": "PO-1", "status": "SUCCESSFUL"}
-    body = webhook_body(transfer, event="transfer.completed")
+    subscription = {"id": 77, "status": "cancelled"}  # transfers go to finance (tests/finance)
+    body = webhook_body(subscription, event="subscription.cancelled")
 
     with django_capture_on_commit_callbacks(execute=True):
         post_webhook(api_client, body)
