@@ -167,6 +167,7 @@ CELERY_BEAT_SCHEDULE = {
     "fold-view-counts": {"task": "campaigns.tasks.fold_view_counts", "schedule": 60.0},
     "end-finished-campaigns": {"task": "campaigns.tasks.end_finished_campaigns", "schedule": 300.0},
     "reconcile-payments": {"task": "payments.tasks.reconcile_pending_payments", "schedule": 120.0},
+    "send-due-payouts": {"task": "finance.tasks.payouts_send_due", "schedule": 300.0},
 }
 
 # --- Authentication ----------------------------------------------------------------------
@@ -311,6 +312,8 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "bookings.models.Booking.Status",
         "TicketStatusEnum": "bookings.models.Ticket.Status",
         "ScanResultEnum": "validation.models.Scan.Result",
+        "LedgerEntryKindEnum": "finance.models.LedgerEntry.Kind",
+        "WithdrawalMethodKindEnum": "finance.models.WithdrawalMethod.Kind",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("payments.urls")),
     path("", include("bookings.urls")),
     path("", include("validation.urls")),
+    path("", include("finance.urls")),
 ]
 
 urlpatterns = [
