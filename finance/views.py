@@ -1,0 +1,79 @@
+"""The seller finance page: balances, ledger, payouts, withdrawal methods, a withdraw form."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from campaigns.views import seller_required
+from config.errors import DomainError
+from config.http import client_ip
+from finance import selectors, services
+from finance.forms import WithdrawalMethodForm, WithdrawForm
+
+LEDGER_PAGE_SIZE = 25
+
+
+def _page(request, *, method_form=None, withdraw_form=None, status=200):
+    seller = request.user
+    ledger = Paginator(
+        selectors.seller_ledger(seller=seller).select_related("booking"), LEDGER_PAGE_SIZE
+    )
+    context = {
+        "balances": selectors.seller_balances(seller=seller),
+        "ledger": ledger.get_page(request.GET.get("page")),
+        "payouts": selectors.seller_payouts(seller=seller)[:20],
+        "methods": selectors.seller_withdrawal_methods(seller=seller),
+        "method_form": method_form or WithdrawalMethodForm(),
+        "withdraw_form": withdraw_form or WithdrawForm(seller=seller),
+    }
+    return render(request, "finance/seller.html", context, status=status)
+
+
+@seller_required
+def seller_finance(request):
+    return _page(request)
+
+
+@seller_required
+@require_POST
+def withdrawal_method_add(request):
+    form = WithdrawalMethodForm(request.POST)
+    if not form.is_valid():
+        return _page(request, method_form=form, status=400)
+    services.withdrawal_method_add(seller=request.user, ip=client_ip(request), **form.cleaned_data)
+    messages.success(request, "Withdrawal method added.")
+    return redirect("seller-finance")
+
+
+@seller_required
+@require_POST
+def withdrawal_method_remove(request, pk: int):
+    try:
+        services.withdrawal_method_remove(seller=request.user, method_id=pk, ip=client_ip(request))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Withdrawal method removed.")
+    return redirect("seller-finance")
+
+
+@seller_required
+@require_POST
+def withdraw(request):
+    form = WithdrawForm(request.POST, seller=request.user)
+    if not form.is_valid():
+        return _page(request, withdraw_form=form, status=400)
+    try:
+        payout = services.payout_request(
+            seller=request.user,
+            amount=form.cleaned_data["amount"],
+            currency=form.cleaned_data["currency"],
+            method_id=form.cleaned_data["method"],
+            ip=client_ip(request),
+        )
+    except DomainError as exc:
+        form.add_error(None, exc.detail)
+        return _page(request, withdraw_form=form, status=400)
+    messages.success(request, f"Withdrawal {payout.reference} of {payout.amount} requested.")
+    return redirect("seller-finance")
