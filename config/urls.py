@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("bookings.page_urls")),
     path("", include("payments.page_urls")),
     path("", include("validation.page_urls")),
+    path("", include("finance.page_urls")),
 ]
