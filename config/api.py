@@ -27,8 +27,11 @@ class Pagination(PageNumberPagination):
 class ScopedOrDefaultThrottle(SimpleRateThrottle):
     """One throttle for every view: its `throttle_scope` when set, else `user` or `anon`.
 
-    Counted per user when signed in, per client IP otherwise, in the default cache
-    (Redis in deployments, so every app process shares the counters).
+    Counted per user when signed in, per client IP otherwise, in fixed windows of the rate's
+    duration with the cache's atomic increment (Redis INCR in deployments): every app process
+    shares the counters, and simultaneous requests can never both take the last slot, which
+    DRF's read-modify-write list of timestamps allows. `Retry-After` is the time left in the
+    window.
     """
 
     def __init__(self):
@@ -42,8 +45,20 @@ class ScopedOrDefaultThrottle(SimpleRateThrottle):
         # Read the rates on each request so settings overrides (tests, reloads) apply.
         self.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
         self.rate = self.get_rate()
+        if self.rate is None:
+            return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        now = self.timer()
+        window = int(now // self.duration)
+        self.window_ends = (window + 1) * self.duration
+        key = f"{self.get_cache_key(request, view)}:{window}"
+        # add() is a no-op when the window's counter exists; the counter outlives its window
+        # by a little so a slow request never increments a vanished key.
+        self.cache.add(key, 0, timeout=self.duration + 5)
+        return self.cache.incr(key) <= self.num_requests
+
+    def wait(self):
+        return max(1, self.window_ends - self.timer())
 
     def get_cache_key(self, request, view):
         if request.user and request.user.is_authenticated:
