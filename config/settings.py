@@ -81,6 +81,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
+# Requests a server process runs at once (see config.asgi); more wait on its event loop.
+ASGI_CONCURRENT_REQUESTS = env.int("ASGI_CONCURRENT_REQUESTS", default=8)
 WSGI_APPLICATION = None
 
 TEMPLATES = [

@@ -4,7 +4,7 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import iscoroutinefunction
+from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction
 from asgiref.testing import ApplicationCommunicator
 
 from config.asgi import application, django_asgi_app
@@ -46,3 +46,35 @@ def test_requests_and_error_responses_are_served_through_asgi():
     assert headers[b"x-request-id"] == b"asgi-1"
     assert missing_status == 404
     assert json.loads(missing_body)["code"] == "not_found"
+
+
+def test_a_process_runs_at_most_the_configured_number_of_requests_at_once(settings, monkeypatch):
+    """Extra requests wait on the event loop instead of piling up as threads."""
+    import threading
+    import time
+
+    settings.ASGI_CONCURRENT_REQUESTS = 2
+    running, most = [], []
+    lock = threading.Lock()
+
+    def slow_response(request):
+        with lock:
+            running.append(request)
+            most.append(len(running))
+        time.sleep(0.05)
+        with lock:
+            running.remove(request)
+        return request
+
+    monkeypatch.setattr(django_asgi_app, "get_response", slow_response)
+
+    async def request(n):
+        # What ASGIHandler does for every request: its own thread for sync code.
+        async with ThreadSensitiveContext():
+            return await django_asgi_app.get_response_async(n)
+
+    async def burst():
+        return await asyncio.gather(*(request(n) for n in range(6)))
+
+    assert asyncio.run(burst()) == [0, 1, 2, 3, 4, 5]
+    assert max(most) == 2
