@@ -170,6 +170,7 @@ CELERY_BEAT_SCHEDULE = {
     "end-finished-campaigns": {"task": "campaigns.tasks.end_finished_campaigns", "schedule": 300.0},
     "reconcile-payments": {"task": "payments.tasks.reconcile_pending_payments", "schedule": 120.0},
     "send-due-payouts": {"task": "finance.tasks.payouts_send_due", "schedule": 300.0},
+    "settle-payouts": {"task": "finance.tasks.payouts_settle_processing", "schedule": 300.0},
 }
 
 # --- Authentication ----------------------------------------------------------------------

@@ -9,7 +9,9 @@ seller's books show -fee for a refunded booking.
 
 Payouts lock the seller's user row, so two requests of one seller are serialised and cannot
 both spend the same available balance. The transfer is sent after commit by a task, at most
-once per payout reference; Flutterwave's `transfer.completed` webhook settles it.
+once per payout reference. Flutterwave's `transfer.completed` webhook settles it, on the
+gateway's own record of the transfer (never the body's word); a beat job asks the gateway
+about transfers whose webhook never came.
 """
 
 import logging
@@ -35,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 # A transfer sent this recently without an answer may still be in flight: not sent again yet.
 TRANSFER_IN_FLIGHT = timedelta(seconds=30)
+# A transfer still unsettled this long after it was sent (or last checked) is asked about.
+SETTLE_AFTER = timedelta(minutes=10)
+SETTLE_BATCH = 100
 BANK_ACCOUNT_NUMBER = re.compile(r"\A[0-9]{6,20}\Z")
 PHONE_NUMBER = re.compile(r"\A[1-9][0-9]{7,14}\Z")  # E.164 without the "+"
 BANK_CODE = re.compile(r"\A[0-9A-Za-z]{2,20}\Z")
@@ -355,37 +360,65 @@ def payouts_send_due(*, now=None) -> int:
 
 
 def payout_transfer_completed(*, data: dict) -> str:
-    """Settle a payout from Flutterwave's `transfer.completed` data, once.
+    """Settle the payout a `transfer.completed` webhook names, from the gateway's record.
 
-    The webhook's signature was checked by payments; the transfer is matched by our own
-    reference and must carry the payout's currency and amount. SUCCESSFUL makes it paid;
-    FAILED marks it failed and gives the money back.
+    The webhook's signature was checked by payments, but the body is only a hint: its
+    reference picks the payout and its id the transfer to ask the gateway about.
     """
     if not isinstance(data, dict):
         return "invalid"
     reference = str(data.get("reference") or "")[:64]
-    outcome = str(data.get("status") or "").upper()
+    payout_id = Payout.objects.filter(reference=reference).values_list("pk", flat=True).first()
+    if payout_id is None:
+        return "unknown_payout"
+    return payout_settle(payout_id=payout_id, transfer_id=str(data.get("id") or "")[:64])
+
+
+def payout_settle(*, payout_id: int, transfer_id: str = "") -> str:
+    """Settle a payout on what the gateway says of its transfer, once; returns what happened.
+
+    The transfer asked about is the one the gateway named when it took the payout, else
+    `transfer_id`; its record must carry the payout's reference, amount and currency.
+    SUCCESSFUL makes the payout paid; FAILED marks it failed and gives the money back;
+    anything else, or no answer ("gateway_unavailable"), leaves it for a later check.
+    The gateway is asked outside the lock, so no row stays locked during the call.
+    """
+    payout = Payout.objects.get(pk=payout_id)
+    if payout.status in (Payout.Status.PAID, Payout.Status.FAILED):
+        return "settled"
+    transfer_id = payout.gateway_transfer_id or transfer_id
+    if not transfer_id:
+        return "no_transfer"
+    try:
+        transfer = get_gateway().get_transfer(transfer_id=transfer_id)
+    except GatewayUnavailable as exc:
+        logger.warning("Transfer %s: no answer, will check again: %s", payout.reference, exc)
+        return "gateway_unavailable"
+    except GatewayError as exc:
+        logger.error("Transfer %s (id %s) not confirmed: %s", payout.reference, transfer_id, exc)
+        return "unconfirmed"
+    if (
+        transfer.reference != payout.reference
+        or transfer.currency != payout.currency
+        or transfer.amount != payout.amount
+    ):
+        logger.error(
+            "Transfer %s for payout %s is %s %s %s",
+            transfer_id,
+            payout.reference,
+            transfer.reference,
+            transfer.amount,
+            transfer.currency,
+        )
+        return "mismatch"
     with transaction.atomic():
-        payout = Payout.objects.select_for_update().filter(reference=reference).first()
-        if payout is None:
-            return "unknown_payout"
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
         if payout.status in (Payout.Status.PAID, Payout.Status.FAILED):
             return "settled"
-        try:
-            amount = to_money(str(data.get("amount")))
-        except InvalidOperation:
-            amount = None
-        if str(data.get("currency") or "").upper() != payout.currency or amount != payout.amount:
-            logger.error(
-                "Transfer %s reported %s %s", reference, data.get("amount"), data.get("currency")
-            )
-            return "mismatch"
-        if outcome == "SUCCESSFUL":
+        payout.gateway_transfer_id = transfer.id[:64]
+        if transfer.status == "SUCCESSFUL":
             payout.status = Payout.Status.PAID
             payout.completed_at = timezone.now()
-            payout.gateway_transfer_id = (
-                payout.gateway_transfer_id or str(data.get("id") or "")[:64]
-            )
             payout.save(
                 update_fields=["status", "completed_at", "gateway_transfer_id", "updated_at"]
             )
@@ -393,11 +426,36 @@ def payout_transfer_completed(*, data: dict) -> str:
                 actor=None,
                 action="payout.paid",
                 target=payout,
-                metadata={"reference": reference, "amount": str(payout.amount)},
+                metadata={"reference": payout.reference, "amount": str(payout.amount)},
             )
             return "payout_paid"
-        if outcome == "FAILED":
-            reason = str(data.get("complete_message") or "Failed at the payment provider.")
-            _payout_fail(payout, reason=reason)
+        if transfer.status == "FAILED":
+            payout.save(update_fields=["gateway_transfer_id", "updated_at"])
+            _payout_fail(
+                payout, reason=transfer.complete_message or "Failed at the payment provider."
+            )
             return "payout_failed"
-    return "ignored"
+        # Still on its way; the id is kept so the transfer can be asked about later.
+        payout.save(update_fields=["gateway_transfer_id", "updated_at"])
+    return "pending"
+
+
+def payouts_settle_processing(*, now=None, limit: int = SETTLE_BATCH) -> dict[str, int]:
+    """Ask the gateway about payouts sent a while ago and still unsettled (a lost webhook).
+
+    Those checked longest ago come first (payout_settle touches `updated_at`), so payouts
+    the gateway keeps pending do not starve the others.
+    """
+    now = now or timezone.now()
+    due = (
+        Payout.objects.filter(status=Payout.Status.PROCESSING, updated_at__lte=now - SETTLE_AFTER)
+        .exclude(gateway_transfer_id="")
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for payout_id in due:
+        result = payout_settle(payout_id=payout_id)
+        counts[result] = counts.get(result, 0) + 1
+    logger.info("Processing payouts checked: %s", counts)
+    return counts

@@ -1,4 +1,5 @@
-"""Background work of the finance app: sending payout transfers. Thin and idempotent."""
+"""Background work of the finance app: sending payout transfers and settling those whose
+webhook never came. Thin and idempotent."""
 
 from celery import shared_task
 
@@ -23,3 +24,9 @@ def payout_send(self, payout_id: int) -> str:
 def payouts_send_due() -> int:
     """Beat job: enqueue payouts whose transfer was never sent (lost enqueue, spent retries)."""
     return services.payouts_send_due()
+
+
+@shared_task
+def payouts_settle_processing() -> dict[str, int]:
+    """Beat job: settle payouts still processing from the gateway's record (a lost webhook)."""
+    return services.payouts_settle_processing()

@@ -479,6 +479,8 @@ def webhook_event_process(*, event_id: int) -> str:
         return webhook.result
     if webhook.event == "transfer.completed":
         result = payout_transfer_completed(data=json.loads(webhook.body).get("data"))
+        if result == VerifyOutcome.UNAVAILABLE:  # the gateway could not confirm the transfer
+            return VerifyOutcome.UNAVAILABLE
     elif webhook.event != "charge.completed" or not webhook.tx_ref:
         result = "ignored"
     else:

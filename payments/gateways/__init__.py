@@ -14,10 +14,11 @@ from payments.gateways.base import (
     RefundResult,
     Transaction,
     TransactionNotFound,
+    Transfer,
     TransferResult,
 )
 from payments.gateways.flutterwave import FlutterwaveGateway
-from payments.gateways.sandbox import SANDBOX_SECRET_HASH, SandboxGateway
+from payments.gateways.sandbox import SANDBOX_SECRET_HASH, SandboxGateway, sandbox_webhook_hash
 
 GATEWAYS = {"flutterwave": FlutterwaveGateway, "sandbox": SandboxGateway}
 
@@ -31,6 +32,7 @@ __all__ = [
     "RefundResult",
     "Transaction",
     "TransactionNotFound",
+    "Transfer",
     "TransferResult",
     "get_gateway",
     "sandbox_enabled",
@@ -53,6 +55,4 @@ def get_gateway(name: str = "") -> PaymentGateway:
 
 def webhook_secret_hash() -> str:
     """The `verif-hash` our webhooks must carry; empty means every webhook is refused."""
-    if settings.FLUTTERWAVE_SECRET_HASH:
-        return settings.FLUTTERWAVE_SECRET_HASH
-    return SANDBOX_SECRET_HASH if sandbox_enabled() else ""
+    return sandbox_webhook_hash() if sandbox_enabled() else settings.FLUTTERWAVE_SECRET_HASH

@@ -66,6 +66,22 @@ class TransferResult:
     raw: dict = field(default_factory=dict)
 
 
+TRANSFER_STATUSES = ("NEW", "PENDING", "SUCCESSFUL", "FAILED")
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A transfer as the gateway reports it; `status` is one of TRANSFER_STATUSES."""
+
+    id: str
+    reference: str
+    status: str
+    amount: Decimal
+    currency: str
+    complete_message: str = ""
+    raw: dict = field(default_factory=dict)
+
+
 class PaymentGateway(ABC):
     """What payments (checkout, verification, refunds) and finance (payouts) need."""
 
@@ -113,3 +129,8 @@ class PaymentGateway(ABC):
         narration: str = "",
     ) -> TransferResult:
         """Send a payout; `reference` is unique and ours, the gateway's only de-duplication."""
+
+    @abstractmethod
+    def get_transfer(self, *, transfer_id: str) -> Transfer:
+        """The gateway's own record of a transfer: the only thing a payout is settled on,
+        since a `transfer.completed` webhook body can be forged."""

@@ -14,6 +14,7 @@ import requests
 from django.conf import settings
 
 from payments.gateways.base import (
+    TRANSFER_STATUSES,
     Checkout,
     Customer,
     GatewayError,
@@ -22,6 +23,7 @@ from payments.gateways.base import (
     RefundResult,
     Transaction,
     TransactionNotFound,
+    Transfer,
     TransferResult,
 )
 
@@ -185,6 +187,24 @@ class FlutterwaveGateway(PaymentGateway):
             status=str(data.get("status", "")),
             raw=_jsonable(data),
         )
+
+    def get_transfer(self, *, transfer_id: str) -> Transfer:
+        data = self._get(f"/v3/transfers/{_segment(transfer_id)}")
+        try:
+            transfer = Transfer(
+                id=str(data["id"]),
+                reference=str(data["reference"]),
+                status=str(data["status"]).upper(),
+                amount=Decimal(str(data["amount"])),
+                currency=str(data["currency"]).upper(),
+                complete_message=str(data.get("complete_message") or ""),
+                raw=_jsonable(data),
+            )
+        except (KeyError, ArithmeticError, ValueError) as exc:
+            raise GatewayError(f"Transfer answer is incomplete: {exc}") from exc
+        if transfer.status not in TRANSFER_STATUSES:
+            raise GatewayError(f"Transfer answer has an unknown status {transfer.status!r}")
+        return transfer
 
     @staticmethod
     def _transaction(data: dict) -> Transaction:

@@ -2,12 +2,17 @@
 
 Its checkout page (payments/sandbox_views.py) lets the user pick success or failure; the
 transactions it creates live in the cache, and verify/refund read them back, so payments
-go through the same verification, webhook and refund code as with Flutterwave.
+go through the same verification, webhook and refund code as with Flutterwave. Transfers
+complete at once, as in Flutterwave's test mode: a reference ending FAILING_REFERENCE fails,
+any other succeeds, and `transfer.completed` is posted to our webhook like Flutterwave does.
 """
 
+import logging
+import threading
 from dataclasses import asdict
 from decimal import Decimal
 
+import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
@@ -20,13 +25,35 @@ from payments.gateways.base import (
     RefundResult,
     Transaction,
     TransactionNotFound,
+    Transfer,
     TransferResult,
 )
+
+logger = logging.getLogger(__name__)
 
 # Used as `verif-hash` when FLUTTERWAVE_SECRET_HASH is unset; only the sandbox accepts it.
 SANDBOX_SECRET_HASH = "sandbox-webhook-hash"  # noqa: S105 (a development default)
 KEEP_SECONDS = 30 * 24 * 3600
 OUTCOMES = ("successful", "failed")
+FAILING_REFERENCE = "_PMCK_ST_F"  # Flutterwave's test-mode suffix for a transfer that fails
+WEBHOOK_TIMEOUT = 10
+
+
+def sandbox_webhook_hash() -> str:
+    """The `verif-hash` the sandbox signs its webhooks with, as Flutterwave uses the secret."""
+    return settings.FLUTTERWAVE_SECRET_HASH or SANDBOX_SECRET_HASH
+
+
+def post_webhook(*, url: str, body: dict) -> None:
+    """Deliver a webhook to our site as Flutterwave would; a failure is only logged."""
+    label = f"{body.get('event')} {body.get('data', {}).get('id')}"
+    try:
+        response = requests.post(
+            url, json=body, headers={"verif-hash": sandbox_webhook_hash()}, timeout=WEBHOOK_TIMEOUT
+        )
+        logger.info("Sandbox webhook %s answered %s", label, response.status_code)
+    except requests.RequestException as exc:
+        logger.warning("Sandbox webhook %s not delivered: %s", label, exc)
 
 
 def _checkout_key(tx_ref: str) -> str:
@@ -39,6 +66,10 @@ def _transaction_key(transaction_id: str) -> str:
 
 def _reference_key(tx_ref: str) -> str:
     return f"payments:sandbox:reference:{tx_ref}"
+
+
+def _transfer_key(transfer_id: str) -> str:
+    return f"payments:sandbox:transfer:{transfer_id}"
 
 
 def _next_transaction_id() -> str:
@@ -139,11 +170,49 @@ class SandboxGateway(PaymentGateway):
         beneficiary_name: str,
         narration: str = "",
     ) -> TransferResult:
+        """Record the transfer, settled at once, and post its `transfer.completed` webhook
+        from a thread, so the payout's sender is not kept waiting on our own site."""
+        transfer_id = _next_transaction_id()
+        failing = reference.endswith(FAILING_REFERENCE)
+        record = {
+            "id": int(transfer_id),
+            "account_number": account_number,
+            "bank_code": account_bank,
+            "full_name": beneficiary_name,
+            "currency": currency,
+            "amount": str(amount),
+            "reference": reference,
+            "narration": narration,
+            "status": "FAILED" if failing else "SUCCESSFUL",
+            "complete_message": "Account resolve failed"
+            if failing
+            else "Approved Or Completed Successfully",
+        }
+        cache.set(_transfer_key(transfer_id), record, timeout=KEEP_SECONDS)
+        threading.Thread(
+            target=post_webhook,
+            kwargs={
+                "url": settings.SITE_URL + reverse("payments-webhook"),
+                "body": {"event": "transfer.completed", "data": record},
+            },
+            daemon=True,
+        ).start()
         return TransferResult(
-            id=f"SANDBOX-TRANSFER-{_next_transaction_id()}",
-            reference=reference,
-            status="NEW",
-            raw={"amount": str(amount), "currency": currency, "reference": reference},
+            id=transfer_id, reference=reference, status="NEW", raw=record | {"status": "NEW"}
+        )
+
+    def get_transfer(self, *, transfer_id: str) -> Transfer:
+        record = cache.get(_transfer_key(str(transfer_id)))
+        if record is None:
+            raise TransactionNotFound("Transfer not found")
+        return Transfer(
+            id=str(record["id"]),
+            reference=record["reference"],
+            status=record["status"],
+            amount=Decimal(record["amount"]),
+            currency=record["currency"],
+            complete_message=record["complete_message"],
+            raw=dict(record),
         )
 
     @staticmethod

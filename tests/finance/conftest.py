@@ -1,6 +1,7 @@
 """Fixtures of the finance tests: paid bookings through the payments services, seller money,
 withdrawal methods, and Flutterwave's transfer endpoint on the loopback stub."""
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,12 +17,19 @@ from tests.payments.conftest import STUB_TIMEOUT, FakeFlutterwave
 
 
 class FakeTransfers(FakeFlutterwave):
-    """FakeFlutterwave plus `POST /v3/transfers`; `transfer_error` is 500, "timeout" or a
-    refusal message (answered 400)."""
+    """FakeFlutterwave plus `POST /v3/transfers` and `GET /v3/transfers/{id}`.
+
+    `transfer_error` is 500, "timeout" or a refusal message (answered 400); `get_error` is
+    500 or "timeout". Transfers are NEW until `complete(reference, status)`.
+    """
+
+    FIRST_TRANSFER_ID = 190626
 
     def __init__(self, stub):
         super().__init__(stub)
         self.transfer_error = None
+        self.get_error = None
+        self.records: dict[int, dict] = {}
         stub.route("POST", "/v3/transfers", self._transfer)
 
     def _transfer(self, request):
@@ -30,24 +38,56 @@ class FakeTransfers(FakeFlutterwave):
         if self.transfer_error:
             return 400, {"status": "error", "message": self.transfer_error, "data": None}
         body = request.json()
+        transfer_id = self.FIRST_TRANSFER_ID + len(self.records)
+        self.records[transfer_id] = {
+            "id": transfer_id,
+            "account_number": body["account_number"],
+            "bank_code": body["account_bank"],
+            "full_name": body["beneficiary_name"],
+            "currency": body["currency"],
+            "amount": json.loads(body["amount"]),
+            "fee": 10.75,
+            "reference": body["reference"],
+            "status": "NEW",
+            "complete_message": "",
+        }
+        self.stub.route(
+            "GET", f"/v3/transfers/{transfer_id}", lambda request: self._get(transfer_id)
+        )
         return 200, {
             "status": "success",
             "message": "Transfer Queued Successfully",
-            "data": {
-                "id": 190626,
-                "account_number": body["account_number"],
-                "bank_code": body["account_bank"],
-                "full_name": body["beneficiary_name"],
-                "currency": body["currency"],
-                "amount": body["amount"],
-                "reference": body["reference"],
-                "status": "NEW",
-                "complete_message": "",
-            },
+            "data": self.records[transfer_id],
         }
+
+    def _get(self, transfer_id):
+        if self.get_error:
+            return self._fail(self.get_error)
+        return 200, {
+            "status": "success",
+            "message": "Transfer fetched",
+            "data": self.records[transfer_id],
+        }
+
+    def complete(self, reference: str, status: str, /, **changes) -> dict:
+        """The gateway finishes the transfer of `reference`: SUCCESSFUL or FAILED."""
+        [record] = [r for r in self.records.values() if r["reference"] == reference]
+        message = {
+            "SUCCESSFUL": "Approved Or Completed Successfully",
+            "FAILED": "Account resolve failed",
+        }
+        record.update(status=status, complete_message=message.get(status, ""), **changes)
+        return record
 
     def transfers(self) -> list:
         return self.calls("POST", "/v3/transfers")
+
+    def transfer_reads(self) -> list:
+        return [
+            r
+            for r in self.stub.requests
+            if r.method == "GET" and r.path.startswith("/v3/transfers/")
+        ]
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Payouts: the money leaves the available balance at once, the transfer goes to Flutterwave
 once with the payout's reference, and `transfer.completed` settles it (a failure gives the
-money back). Every refusal changes nothing."""
+money back) on the gateway's own record of the transfer, never the webhook body's word.
+Every refusal changes nothing."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -9,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from finance import selectors, services
+from finance import selectors, services, tasks
 from finance.models import LedgerEntry, Payout
+from payments import services as payment_services
 from payments.models import WebhookEvent
 from tests.factories import ManagerFactory, UserFactory
 from tests.payments.conftest import post_webhook, webhook_body
@@ -162,6 +164,7 @@ def test_a_refusal_after_an_unanswered_attempt_waits_for_the_webhook(
 
 
 def _transfer_data(payout, status, **changes) -> dict:
+    """A `transfer.completed` body as Flutterwave posts it (or as a forger would)."""
     return {
         "id": 190626,
         "account_number": "0690000031",
@@ -179,11 +182,26 @@ def _transfer_data(payout, status, **changes) -> dict:
     }
 
 
+def _sent(funded, bank_method, amount="2500.50") -> Payout:
+    payout = _request(funded, bank_method, amount)
+    assert services.payout_send(payout_id=payout.pk) == "sent"
+    return payout
+
+
+def _assert_reads_of(flw, transfer_id: int, count: int) -> None:
+    """The gateway was asked exactly `count` times, with our key, about this transfer."""
+    reads = flw.transfer_reads()
+    assert [(r.method, r.path, r.query, r.body) for r in reads] == [
+        ("GET", f"/v3/transfers/{transfer_id}", {}, b"")
+    ] * count
+    assert {r.headers["Authorization"] for r in reads} == {"Bearer FLWSECK_TEST-unit-tests"}
+
+
 def test_the_transfer_webhook_success_marks_the_payout_paid_once(
     flw, funded, bank_method, api_client, django_capture_on_commit_callbacks
 ):
-    payout = _request(funded, bank_method)
-    services.payout_send(payout_id=payout.pk)
+    payout = _sent(funded, bank_method)
+    flw.complete(payout.reference, "SUCCESSFUL")
     body = webhook_body(_transfer_data(payout, "SUCCESSFUL"), event="transfer.completed")
 
     for _ in range(2):
@@ -191,9 +209,10 @@ def test_the_transfer_webhook_success_marks_the_payout_paid_once(
             assert post_webhook(api_client, body).status_code == 200
 
     payout.refresh_from_db()
-    assert payout.status == "paid"
+    assert (payout.status, payout.gateway_transfer_id) == ("paid", "190626")
     assert payout.completed_at is not None
     assert WebhookEvent.objects.get().result == "payout_paid"
+    _assert_reads_of(flw, 190626, count=1)
     assert AuditEvent.objects.filter(action="payout.paid", target_id=str(payout.pk)).count() == 1
     assert selectors.seller_balances(seller=funded) == [
         selectors.Balance("NGN", Decimal("3000.00"), Decimal("7499.50"), Decimal("2500.50"))
@@ -203,8 +222,8 @@ def test_the_transfer_webhook_success_marks_the_payout_paid_once(
 def test_the_transfer_webhook_failure_reverses_the_payout_once(
     flw, funded, bank_method, api_client, django_capture_on_commit_callbacks
 ):
-    payout = _request(funded, bank_method)
-    services.payout_send(payout_id=payout.pk)
+    payout = _sent(funded, bank_method)
+    flw.complete(payout.reference, "FAILED")
     body = webhook_body(_transfer_data(payout, "FAILED"), event="transfer.completed")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -215,6 +234,7 @@ def test_the_transfer_webhook_failure_reverses_the_payout_once(
     payout.refresh_from_db()
     assert (payout.status, payout.failure_reason) == ("failed", "Account resolve failed")
     assert WebhookEvent.objects.get().result == "payout_failed"
+    _assert_reads_of(flw, 190626, count=1)
     assert LedgerEntry.objects.filter(payout=payout, kind="payout_reversal").count() == 1
     assert selectors.seller_balances(seller=funded) == [
         selectors.Balance("NGN", Decimal("3000.00"), Decimal("10000.00"), Decimal("0.00"))
@@ -222,22 +242,113 @@ def test_the_transfer_webhook_failure_reverses_the_payout_once(
     assert AuditEvent.objects.filter(action="payout.failed").count() == 1
 
 
-@pytest.mark.parametrize(
-    "changes",
-    [{"amount": 9999.0}, {"currency": "USD"}, {"amount": None}, {"status": "PENDING"}],
-)
-def test_a_transfer_webhook_that_does_not_match_the_payout_changes_nothing(
-    flw, funded, bank_method, changes
+def test_a_forged_failure_of_a_successful_transfer_pays_and_never_reverses(
+    flw, funded, bank_method, api_client, django_capture_on_commit_callbacks
 ):
-    payout = _request(funded, bank_method)
-    services.payout_send(payout_id=payout.pk)
+    payout = _sent(funded, bank_method)
+    flw.complete(payout.reference, "SUCCESSFUL")
+    body = webhook_body(_transfer_data(payout, "FAILED"), event="transfer.completed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(api_client, body).status_code == 200
+
+    payout.refresh_from_db()
+    assert (payout.status, payout.failure_reason) == ("paid", "")
+    assert WebhookEvent.objects.get().result == "payout_paid"
+    assert list(LedgerEntry.objects.filter(payout=payout).values_list("kind", "amount")) == [
+        ("payout", Decimal("-2500.50"))
+    ]
+    assert _available(funded) == Decimal("7499.50")
+    assert AuditEvent.objects.filter(action="payout.failed").count() == 0
+
+
+@pytest.mark.parametrize("forged", ["SUCCESSFUL", "FAILED"])
+def test_a_forged_outcome_of_a_transfer_still_on_its_way_changes_nothing(
+    flw, funded, bank_method, forged
+):
+    payout = _sent(funded, bank_method)
+    flw.complete(payout.reference, "PENDING")
     before = _snapshot()
 
-    expected = "ignored" if "status" in changes else "mismatch"
-    data = _transfer_data(payout, "FAILED") | changes
+    assert services.payout_transfer_completed(data=_transfer_data(payout, forged)) == "pending"
 
-    assert services.payout_transfer_completed(data=data) == expected
     assert _snapshot() == before
+    payout.refresh_from_db()
+    assert (payout.status, payout.gateway_transfer_id, payout.completed_at) == (
+        "processing",
+        "190626",
+        None,
+    )
+    _assert_reads_of(flw, 190626, count=1)
+
+
+@pytest.mark.parametrize(
+    "gateway_says",
+    [{"amount": 9999.0}, {"currency": "USD"}, {"reference": "PO-SOMEONE-ELSE"}],
+)
+def test_a_transfer_the_gateway_reports_differently_changes_nothing(
+    flw, funded, bank_method, gateway_says
+):
+    payout = _sent(funded, bank_method)
+    flw.complete(payout.reference, "FAILED", **gateway_says)
+    before = _snapshot()
+
+    assert services.payout_transfer_completed(data=_transfer_data(payout, "FAILED")) == "mismatch"
+
+    assert _snapshot() == before
+    assert Payout.objects.get(pk=payout.pk).status == "processing"
+
+
+def test_a_webhook_pointing_at_another_payouts_transfer_changes_nothing(
+    flw, funded, bank_method, monkeypatch
+):
+    """A payout whose send answer was lost has no transfer id: the body's must match it."""
+    paid_elsewhere = _sent(funded, bank_method)
+    flw.complete(paid_elsewhere.reference, "FAILED")
+    lost = _request(funded, bank_method)
+    flw.transfer_error = "timeout"
+    assert services.payout_send(payout_id=lost.pk) == "gateway_unavailable"
+    before = _snapshot()
+
+    data = _transfer_data(lost, "FAILED", id=190626)
+
+    assert services.payout_transfer_completed(data=data) == "mismatch"
+    assert _snapshot() == before
+
+
+def test_a_transfer_unknown_to_the_gateway_changes_nothing(flw, funded, bank_method):
+    payout = _sent(funded, bank_method)
+    Payout.objects.filter(pk=payout.pk).update(gateway_transfer_id="404404")
+    before = _snapshot()
+
+    assert services.payout_transfer_completed(data=_transfer_data(payout, "FAILED")) == (
+        "unconfirmed"
+    )
+    assert _snapshot() == before
+
+
+@pytest.mark.parametrize("error", [500, "timeout"])
+def test_gateway_down_leaves_the_payout_processing_and_the_webhook_for_a_retry(
+    flw, funded, bank_method, api_client, django_capture_on_commit_callbacks, error
+):
+    payout = _sent(funded, bank_method)
+    flw.complete(payout.reference, "FAILED")
+    flw.get_error = error
+    before = _snapshot()
+    body = webhook_body(_transfer_data(payout, "FAILED"), event="transfer.completed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_webhook(api_client, body).status_code == 200
+
+    assert _snapshot() == before
+    event = WebhookEvent.objects.get()
+    assert (event.processed_at, event.result) == (None, "")
+    assert len(flw.transfer_reads()) == 3  # GETs are retried, then left for later
+
+    flw.get_error = None
+    assert payment_services.webhook_event_process(event_id=event.pk) == "payout_failed"
+    assert Payout.objects.get(pk=payout.pk).status == "failed"
+    assert _available(funded) == Decimal("10000.00")
 
 
 def test_a_transfer_webhook_for_an_unknown_reference_is_stored_and_ignored(
@@ -250,6 +361,56 @@ def test_a_transfer_webhook_for_an_unknown_reference_is_stored_and_ignored(
 
     assert WebhookEvent.objects.get().result == "unknown_payout"
     assert Payout.objects.count() == 0
+    assert flw.transfer_reads() == []
+
+
+def test_payouts_whose_webhook_never_came_are_settled_from_the_gateway(flw, funded, bank_method):
+    paid, failed, pending, recent = (_sent(funded, bank_method, "1000.00") for _ in range(4))
+    flw.complete(paid.reference, "SUCCESSFUL")
+    flw.complete(failed.reference, "FAILED")
+    flw.complete(pending.reference, "PENDING")
+    flw.complete(recent.reference, "SUCCESSFUL")
+    lost_answer = _request(
+        funded, bank_method, "1000.00"
+    )  # processing, but no transfer id to ask about
+    Payout.objects.filter(pk=lost_answer.pk).update(status="processing")
+    later = timezone.now() + services.SETTLE_AFTER
+    Payout.objects.filter(pk=recent.pk).update(updated_at=later)
+
+    assert services.payouts_settle_processing(now=later) == {
+        "payout_paid": 1,
+        "payout_failed": 1,
+        "pending": 1,
+    }
+
+    statuses = dict(Payout.objects.values_list("pk", "status"))
+    assert statuses == {
+        paid.pk: "paid",
+        failed.pk: "failed",
+        pending.pk: "processing",
+        recent.pk: "processing",
+        lost_answer.pk: "processing",
+    }
+    assert [r.path for r in flw.transfer_reads()] == [
+        "/v3/transfers/190626",
+        "/v3/transfers/190627",
+        "/v3/transfers/190628",
+    ]
+    # The pending one was just asked about: not again until SETTLE_AFTER has passed.
+    assert services.payouts_settle_processing(now=later) == {}
+
+
+def test_the_settle_beat_job_is_scheduled_and_settles(flw, funded, bank_method, settings):
+    payout = _sent(funded, bank_method)
+    flw.complete(payout.reference, "SUCCESSFUL")
+    Payout.objects.filter(pk=payout.pk).update(updated_at=timezone.now() - services.SETTLE_AFTER)
+
+    assert settings.CELERY_BEAT_SCHEDULE["settle-payouts"] == {
+        "task": "finance.tasks.payouts_settle_processing",
+        "schedule": 300.0,
+    }
+    assert tasks.payouts_settle_processing.delay().get() == {"payout_paid": 1}
+    assert Payout.objects.get(pk=payout.pk).status == "paid"
 
 
 def test_payouts_never_sent_are_enqueued_again(flw, funded, bank_method, monkeypatch):
