@@ -188,3 +188,41 @@ def live_asgi_server(transactional_db):
     yield base_url
     server.terminate()
     server.wait(timeout=10)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def chromium(tmp_path, monkeypatch):
+    """Debian's headless Chromium through Playwright, with a fresh profile per test.
+
+    Missing Chromium skips the test, or fails it when REQUIRE_SERVICES=1 (CI installs it).
+    """
+    import os
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        message = f"{CHROMIUM} is not installed (scripts/system-deps.sh with WITH_BROWSER=1)"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API keeps an event loop in this thread; ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()

@@ -6,46 +6,19 @@ seat free, and the second reservation would hit the `reserved <= capacity` check
 """
 
 import random
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking, Ticket
 from campaigns.models import TicketType
 from tests.bookings.conftest import assert_inventory_clean
+from tests.concurrency import run_in_parallel
 from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(calls):
-    """Run each zero-argument callable in its own thread, released together by a barrier.
-
-    Returns what each returned or raised, in order. Threads close their connection.
-    """
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a client hung (deadlock?)"
-    return outcomes
 
 
 def _booker(customer, campaign_id, items, **kwargs):

@@ -1,42 +1,12 @@
 """In headless Chromium: the campaign page's remaining counter follows reservations live."""
 
-from pathlib import Path
-
 import pytest
 from django.db import connections
 
 from campaigns import live
 from tests.campaigns.test_live import reserve
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres]
-
-
-@pytest.fixture
-def chromium(tmp_path, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API keeps an event loop in this thread; the test's ORM calls are
-    # plain synchronous code all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 def test_remaining_counter_changes_when_a_reservation_commits(

@@ -4,42 +4,13 @@ The sandbox checkout posts its webhook to the live server that served it, so the
 the redirect and the return page all run as they would against Flutterwave.
 """
 
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
 from bookings.models import Booking
 from payments.models import Payment, WebhookEvent
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def chromium(tmp_path, monkeypatch):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls stay sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
 
 
 def test_book_pay_in_the_sandbox_and_see_the_booking_confirmed(

@@ -4,42 +4,17 @@ Without the payment row lock in `_settle` the racing verifications below would e
 `confirm_booking`; without the unique dedupe key the racing webhooks would each be stored.
 """
 
-import threading
-
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from bookings.models import Booking, Ticket
 from campaigns.models import TicketType
 from payments import services
 from payments.models import Payment, WebhookEvent
+from tests.concurrency import run_in_parallel
 from tests.payments.conftest import post_webhook, webhook_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_parallel(calls):
-    """Run each callable in its own thread, released together; returns results or errors."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a delivery hung (deadlock?)"
-    return outcomes
 
 
 def test_the_same_webhook_delivered_many_times_at_once_confirms_once(flw, booking, ticket_type):

@@ -9,9 +9,9 @@ import contextlib
 import threading
 
 import pytest
-from django.db import connection
 
 from bookings.models import Ticket
+from tests.concurrency import run_in_parallel
 from validation import services
 from validation.models import Scan
 
@@ -19,29 +19,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 4
 LOCK_VARIANTS = pytest.mark.parametrize("locked", [True, False], ids=["row-lock", "no-lock"])
-
-
-def _run_together(calls):
-    """Run each callable in its own thread, released at once; returns results or errors."""
-    start = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            start.wait()
-            outcomes[index] = call()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a scan hung (deadlock?)"
-    return outcomes
 
 
 @pytest.fixture
@@ -76,7 +53,7 @@ def test_simultaneous_scans_of_a_single_entry_ticket_admit_once(
     if not locked:
         _remove_lock(monkeypatch)
 
-    scans = _run_together(
+    scans = run_in_parallel(
         [
             lambda i=i: services.scan_ticket(
                 manager=manager, qr=entry_ticket.qr_token, device_id=f"d{i}"
@@ -104,7 +81,7 @@ def test_simultaneous_requests_with_one_nonce_count_once(
     if not locked:
         _remove_lock(monkeypatch)
 
-    scans = _run_together(
+    scans = run_in_parallel(
         [
             lambda: services.scan_ticket(
                 manager=manager, qr=table_ticket.qr_token, device_id="gate", nonce="same-nonce"
