@@ -26,6 +26,7 @@ from config.choices import VenueType
 from config.errors import NotPermitted
 from config.http import client_ip
 from config.money import DECIMAL_PLACES, MAX_DIGITS
+from config.serializers import ObjectIdField
 
 
 @extend_schema_field({"type": "string", "description": "ISO 3166 alpha-2 country code"})
@@ -82,7 +83,7 @@ TICKET_TYPE_REQUIRED = ("name", "price", "capacity")
 class TicketTypeInput(serializers.Serializer):
     """A ticket type to add (no `id`) or to change (its `id`)."""
 
-    id = serializers.IntegerField(required=False)
+    id = ObjectIdField(required=False)
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
     price = serializers.DecimalField(

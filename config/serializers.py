@@ -12,3 +12,13 @@ class CountryCodeField(serializers.ChoiceField):
 
     def to_representation(self, value):
         return str(value.code if hasattr(value, "code") else value)
+
+
+class ObjectIdField(serializers.IntegerField):
+    """The id of one of our rows: a positive 64-bit integer, so an absurd number is a 400
+    rather than a database overflow."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsSeller
 from config.http import client_ip
 from config.money import DECIMAL_PLACES, MAX_DIGITS, to_money
-from config.serializers import CountryCodeField
+from config.serializers import CountryCodeField, ObjectIdField
 from finance import selectors, services
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 
@@ -186,7 +186,7 @@ class TransactionList(generics.ListAPIView):
 class WithdrawalInput(serializers.Serializer):
     amount = _money_field(min_value=to_money("0.01"))
     currency = serializers.ChoiceField(choices=settings.CURRENCIES)
-    method = serializers.IntegerField(min_value=1)
+    method = ObjectIdField()
 
 
 class WithdrawalOutput(serializers.ModelSerializer):

@@ -10,12 +10,13 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import IsSellerOrSuperAdmin
 from bookings.models import Booking
+from config.serializers import ObjectIdField
 from payments import services
 from payments.models import Payment
 
 
 class PaymentInitializeInput(serializers.Serializer):
-    booking = serializers.IntegerField(min_value=1)
+    booking = ObjectIdField()
 
 
 class PaymentInitializeOutput(serializers.Serializer):
