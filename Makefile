@@ -16,7 +16,7 @@ TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 .PHONY: install run test bench lint format worker beat clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	WITH_BROWSER=1 scripts/system-deps.sh
+	PYTHON=$(PYTHON) WITH_BROWSER=1 scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt

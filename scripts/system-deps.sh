@@ -10,6 +10,10 @@ missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
+# Debian's own Python needs python3-venv before `python3 -m venv` can install pip.
+if ! "${PYTHON:-python3}" -c "import ensurepip" 2>/dev/null; then
+  missing+=(python3-venv)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing Debian packages: ${missing[*]}"
 SUDO=""
