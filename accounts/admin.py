@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from accounts import services
 from accounts.models import AuditEvent, SellerApplication, User
+from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
 from config.http import client_ip
 
@@ -96,18 +97,9 @@ class SellerApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "actor", "target_type", "target_id", "ip"]
     list_filter = ["action"]
     search_fields = ["action", "actor__email", "target_id", "ip"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,20 +2,8 @@
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change only through the services, never by editing rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LedgerEntry)

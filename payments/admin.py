@@ -2,22 +2,10 @@
 
 from django.contrib import admin, messages
 
+from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
 from payments import services
 from payments.models import Payment, Refund, WebhookEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records change only through the services, never by editing rows."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RefundInline(admin.TabularInline):

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from validation.models import Scan
 
 
 @admin.register(Scan)
-class ScanAdmin(admin.ModelAdmin):
+class ScanAdmin(ReadOnlyAdmin):
     """Scans are evidence: they change only through the validation services."""
 
     list_display = [
@@ -26,12 +27,3 @@ class ScanAdmin(admin.ModelAdmin):
     search_fields = ["nonce", "device_id", "manager__email", "=ticket__id", "campaign__title"]
     date_hierarchy = "scanned_at"
     readonly_fields = [field.name for field in Scan._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
