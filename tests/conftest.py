@@ -70,6 +70,30 @@ def super_admin(db):
 
 
 @pytest.fixture
+def confirm():
+    """`confirm(customer, ticket_type, quantity, issuance, holder_names)`: a confirmed
+    booking made through the booking services, with the confirmation e-mail cleared."""
+    from django.core import mail
+
+    from bookings import services
+    from bookings.models import Booking
+
+    def make(customer, ticket_type, quantity=1, issuance="single", holder_names=None):
+        booking = services.booking_create(
+            customer=customer,
+            campaign_id=ticket_type.campaign_id,
+            items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
+            issuance=issuance,
+            holder_names=holder_names,
+        )
+        services.confirm_booking(booking_id=booking.pk, source="test")
+        mail.outbox.clear()
+        return Booking.objects.get(pk=booking.pk)
+
+    return make
+
+
+@pytest.fixture
 def stub_server():
     """A loopback HTTP server standing in for an outside API (see tests/stubs.py)."""
     from tests.stubs import StubServer

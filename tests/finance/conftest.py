@@ -11,9 +11,8 @@ from django.utils import timezone
 from finance import services
 from finance.models import LedgerEntry
 from payments import services as payment_services
-from payments.gateways import flutterwave
 from tests.factories import CampaignFactory, SellerFactory, TicketTypeFactory, UserFactory
-from tests.payments.conftest import STUB_TIMEOUT, FakeFlutterwave
+from tests.payments.conftest import FakeFlutterwave, use_flutterwave_stub
 
 
 class FakeTransfers(FakeFlutterwave):
@@ -93,11 +92,7 @@ class FakeTransfers(FakeFlutterwave):
 @pytest.fixture
 def flw(stub_server, settings, monkeypatch):
     """The Flutterwave gateway pointed at a loopback stub; short timeouts, no retry pauses."""
-    settings.PAYMENT_GATEWAY = "flutterwave"
-    settings.FLUTTERWAVE_BASE_URL = stub_server.url
-    settings.SITE_URL = "https://tickets.example.com"
-    monkeypatch.setattr(flutterwave, "READ_TIMEOUT", STUB_TIMEOUT)
-    monkeypatch.setattr(flutterwave, "RETRY_BACKOFF", 0)
+    use_flutterwave_stub(stub_server, settings, monkeypatch)
     return FakeTransfers(stub_server)
 
 

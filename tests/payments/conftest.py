@@ -107,14 +107,20 @@ class FakeFlutterwave:
         ]
 
 
-@pytest.fixture
-def flw(stub_server, settings, monkeypatch):
-    """The Flutterwave gateway pointed at a loopback stub; short timeouts, no retry pauses."""
+def use_flutterwave_stub(stub_server, settings, monkeypatch) -> None:
+    """Select the real Flutterwave client, pointed at the loopback stub, with short timeouts
+    and no pauses between retries."""
     settings.PAYMENT_GATEWAY = "flutterwave"
     settings.FLUTTERWAVE_BASE_URL = stub_server.url
     settings.SITE_URL = "https://tickets.example.com"
     monkeypatch.setattr(flutterwave, "READ_TIMEOUT", STUB_TIMEOUT)
     monkeypatch.setattr(flutterwave, "RETRY_BACKOFF", 0)
+
+
+@pytest.fixture
+def flw(stub_server, settings, monkeypatch):
+    """The Flutterwave gateway pointed at a loopback stub; short timeouts, no retry pauses."""
+    use_flutterwave_stub(stub_server, settings, monkeypatch)
     return FakeFlutterwave(stub_server)
 
 

@@ -3,10 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core import mail
 
-from bookings import services
-from bookings.models import Booking
 from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
 
 # 19:30 in Lagos (UTC+1), where the campaign happens.
@@ -47,26 +44,6 @@ def table_type(campaign):
 @pytest.fixture
 def holder(db):
     return UserFactory(email="holder@example.com", name="Grace Holder")
-
-
-@pytest.fixture
-def confirm():
-    """`confirm(customer, ticket_type, quantity, issuance, holder_names)`: a confirmed
-    booking made through the booking services, its delivery task not run."""
-
-    def make(customer, ticket_type, quantity=1, issuance="single", holder_names=None):
-        booking = services.booking_create(
-            customer=customer,
-            campaign_id=ticket_type.campaign_id,
-            items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
-            issuance=issuance,
-            holder_names=holder_names,
-        )
-        services.confirm_booking(booking_id=booking.pk, source="test")
-        mail.outbox.clear()
-        return Booking.objects.get(pk=booking.pk)
-
-    return make
 
 
 @pytest.fixture

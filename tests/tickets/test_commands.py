@@ -58,8 +58,8 @@ def test_resend_tickets_refuses_a_booking_without_tickets(group_booking):
 
     with pytest.raises(CommandError, match=f"Booking {group_booking.reference} is refunded"):
         call_command("resend_tickets", str(group_booking.pk))
-    with pytest.raises(CommandError, match="No booking with id or reference 'XXXX'"):
-        call_command("resend_tickets", "XXXX")
+    with pytest.raises(CommandError, match="No booking with id or reference 'NOSUCH01'"):
+        call_command("resend_tickets", "NOSUCH01")
 
     assert mail.outbox == []
     group_booking.refresh_from_db()

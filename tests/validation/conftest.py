@@ -1,10 +1,7 @@
 """Fixtures of the validation tests: a campaign with an assigned manager and paid tickets."""
 
 import pytest
-from django.core import mail
 
-from bookings import services
-from bookings.models import Booking
 from tests.factories import CampaignFactory, ManagerFactory, TicketTypeFactory, UserFactory
 
 
@@ -48,25 +45,6 @@ def table_type(campaign):
 @pytest.fixture
 def holder(db):
     return UserFactory(email="holder@example.com", name="Grace Holder")
-
-
-@pytest.fixture
-def confirm():
-    """`confirm(customer, ticket_type, quantity, issuance)`: a confirmed booking made through
-    the booking services."""
-
-    def make(customer, ticket_type, quantity=1, issuance="single"):
-        booking = services.booking_create(
-            customer=customer,
-            campaign_id=ticket_type.campaign_id,
-            items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
-            issuance=issuance,
-        )
-        services.confirm_booking(booking_id=booking.pk, source="test")
-        mail.outbox.clear()
-        return Booking.objects.get(pk=booking.pk)
-
-    return make
 
 
 @pytest.fixture
