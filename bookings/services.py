@@ -26,7 +26,7 @@ from bookings.models import Booking, BookingItem, Ticket
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
-from config.money import to_money
+from core.money import to_money
 
 logger = logging.getLogger(__name__)
 

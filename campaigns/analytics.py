@@ -20,7 +20,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignDailyViews
-from config.money import DECIMAL_PLACES, MAX_DIGITS, to_money
+from core.money import DECIMAL_PLACES, MAX_DIGITS, to_money
 
 VIEWS_KEY_PREFIX = "campaigns:views:"
 # The counters touched since the last fold, so the fold never scans the keyspace.

@@ -25,8 +25,8 @@ from campaigns.validators import validate_attributes
 from config.choices import VenueType
 from config.errors import NotPermitted
 from config.http import client_ip
-from config.money import DECIMAL_PLACES, MAX_DIGITS
 from config.serializers import ObjectIdField
+from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 
 @extend_schema_field({"type": "string", "description": "ISO 3166 alpha-2 country code"})

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.validators import validate_attributes
-from config.money import DECIMAL_PLACES, MAX_DIGITS
+from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

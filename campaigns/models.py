@@ -13,7 +13,7 @@ from django_countries.fields import CountryField
 from campaigns.validators import validate_attributes
 from config.choices import VenueType
 from config.crypto import EncryptedTextField
-from config.money import DECIMAL_PLACES, MAX_DIGITS
+from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 
 def validate_currency(value: str) -> None:

@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django_countries import countries
 
-from config.money import DECIMAL_PLACES, MAX_DIGITS, to_money
+from core.money import DECIMAL_PLACES, MAX_DIGITS, to_money
 from finance import selectors, services
 from finance.models import WithdrawalMethod
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from config.crypto import EncryptedTextField
-from config.money import DECIMAL_PLACES, MAX_DIGITS
+from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 
 class LedgerEntryQuerySet(models.QuerySet):

@@ -8,7 +8,7 @@ from django.db.models import DateField, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from config.money import to_money
+from core.money import to_money
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 
 ZERO = Decimal("0.00")

@@ -28,7 +28,7 @@ from accounts.models import User
 from accounts.services import audit_event_record
 from bookings.models import Booking
 from config.errors import DomainError
-from config.money import to_money
+from core.money import to_money
 from finance import selectors, tasks
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 from payments.gateways import GatewayError, GatewayUnavailable, get_gateway
@@ -65,7 +65,7 @@ class MethodNotFound(DomainError):
 
 
 def platform_fee(total: Decimal) -> Decimal:
-    """PLATFORM_FEE_PERCENT of `total`, rounded half-up to the cent (config.money)."""
+    """PLATFORM_FEE_PERCENT of `total`, rounded half-up to the cent (core.money)."""
     return to_money(Decimal(total) * Decimal(settings.PLATFORM_FEE_PERCENT) / Decimal(100))
 
 

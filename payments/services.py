@@ -28,7 +28,7 @@ from bookings.models import Booking
 from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
-from config.money import to_money
+from core.money import to_money
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from payments import tasks
 from payments.gateways import (
