@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, Role, SellerApplication, User
 from accounts.sessions import session_store
-from config.errors import Conflict, InvalidTransition
+from core.errors import Conflict, InvalidTransition
 
 TOKEN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 

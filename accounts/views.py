@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import SellerApplicationForm
 from accounts.models import User
-from config.errors import DomainError
 from config.http import client_ip
+from core.errors import DomainError
 
 
 @require_http_methods(["GET", "POST"])

@@ -25,7 +25,7 @@ from bookings import tickets as issued_tickets
 from bookings.models import Booking, BookingItem, Ticket
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
-from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from core.money import to_money
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from bookings.models import Booking, Ticket
 from bookings.qr import encode_token
 from campaigns.models import Campaign, CampaignKey
 from campaigns.services import campaign_key_rotate
-from config.errors import Conflict
+from core.errors import Conflict
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from accounts.models import Role
 from bookings import selectors, services
 from bookings.forms import BookingForm
 from campaigns.models import Campaign
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 @login_required

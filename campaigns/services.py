@@ -19,7 +19,7 @@ from accounts.services import audit_event_record, user_get_or_create, user_set_r
 from campaigns import analytics, live
 from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
 from config.crypto import new_key
-from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from rest_framework import status
 from accounts.models import User
 from accounts.services import audit_event_record
 from bookings.models import Booking
-from config.errors import DomainError
+from core.errors import DomainError
 from core.money import to_money
 from finance import selectors, tasks
 from finance.models import LedgerEntry, Payout, WithdrawalMethod

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from config.admin import ReadOnlyAdmin
-from config.errors import DomainError
+from core.errors import DomainError
 from payments import services
 from payments.models import Payment, Refund, WebhookEvent
 

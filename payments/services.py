@@ -27,7 +27,7 @@ from accounts.models import Role, User
 from bookings.models import Booking
 from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
 from campaigns.models import Campaign
-from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from core.money import to_money
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from payments import tasks

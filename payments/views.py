@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from bookings.models import Booking
-from config.errors import DomainError
+from core.errors import DomainError
 from payments import services
 from payments.models import Payment
 

@@ -19,7 +19,7 @@ from accounts.services import audit_event_record
 from bookings.models import Booking, Ticket
 from bookings.qr import ticket_for_token
 from campaigns.models import Campaign
-from config.errors import Conflict
+from core.errors import Conflict
 from validation.models import Scan
 
 Result = Scan.Result

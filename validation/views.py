@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts.models import Role
 from campaigns.models import Campaign
-from config.errors import DomainError
+from core.errors import DomainError
 from validation import selectors, services
 from validation.forms import ScanForm
 from validation.models import Scan

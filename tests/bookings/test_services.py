@@ -11,7 +11,7 @@ from accounts.models import AuditEvent
 from bookings import services, tasks
 from bookings.models import Booking, Ticket
 from campaigns.models import TicketType
-from config.errors import InvalidTransition, NotPermitted
+from core.errors import InvalidTransition, NotPermitted
 from tests.bookings.conftest import assert_inventory_clean
 from tests.factories import BookingFactory, CampaignFactory, TicketTypeFactory, UserFactory
 
