@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from bookings.models import Ticket
 from campaigns.models import Campaign, CampaignKey
-from config.crypto import NONCE_BYTES, DecryptionError, decrypt, encrypt
+from core.crypto import NONCE_BYTES, DecryptionError, decrypt, encrypt
 
 FORMAT_VERSION = "T1"
 # Refuse anything longer before looking at it: a scanner may hand over any blob.

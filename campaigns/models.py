@@ -12,7 +12,7 @@ from django_countries.fields import CountryField
 
 from campaigns.validators import validate_attributes
 from config.choices import VenueType
-from config.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 

@@ -18,7 +18,7 @@ from accounts.models import Role, User
 from accounts.services import audit_event_record, user_get_or_create, user_set_role
 from campaigns import analytics, live
 from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
-from config.crypto import new_key
+from core.crypto import new_key
 from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
-from config.crypto import _decode_key
+from core.crypto import _decode_key
 
 
 @register(Tags.security, deploy=True)

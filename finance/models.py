@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from config.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 

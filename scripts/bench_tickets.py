@@ -30,7 +30,7 @@ from bookings import pdf  # noqa: E402
 from bookings.models import Booking, Ticket  # noqa: E402
 from bookings.qr import encode_token  # noqa: E402
 from campaigns.models import Campaign, TicketType  # noqa: E402
-from config.crypto import new_key  # noqa: E402
+from core.crypto import new_key  # noqa: E402
 
 BOOKING_SIZE = 10
 

@@ -77,7 +77,7 @@ class CampaignFactory(DjangoModelFactory):
     def with_key(obj, create, extracted, **kwargs):
         if create:
             from campaigns.models import CampaignKey
-            from config.crypto import new_key
+            from core.crypto import new_key
 
             CampaignKey.objects.create(
                 campaign=obj, version=1, secret=base64.b64encode(new_key()).decode()

@@ -18,7 +18,7 @@ from bookings.qr import (
 )
 from bookings.tickets import campaign_qr_key_rotate
 from campaigns.models import CampaignKey
-from config.crypto import new_key
+from core.crypto import new_key
 from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bookings.models import Booking, Ticket
 from bookings.qr import encode_token
-from config.crypto import new_key
+from core.crypto import new_key
 from tests.factories import CampaignFactory, TicketTypeFactory
 from validation.models import Scan
 from validation.services import NonceTaken, OfflineScan, scan_ticket, scans_sync
