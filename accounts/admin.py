@@ -7,8 +7,8 @@ from django.shortcuts import render
 from accounts import services
 from accounts.models import AuditEvent, SellerApplication, User
 from config.admin import ReadOnlyAdmin
-from config.http import client_ip
 from core.errors import DomainError
+from core.http import client_ip
 
 
 @admin.register(User)

@@ -4,7 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
 from accounts.services import audit_event_record
-from config.http import client_ip
+from core.http import client_ip
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.audit_login")

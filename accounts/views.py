@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import SellerApplicationForm
 from accounts.models import User
-from config.http import client_ip
 from core.errors import DomainError
+from core.http import client_ip
 
 
 @require_http_methods(["GET", "POST"])

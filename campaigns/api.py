@@ -23,9 +23,9 @@ from campaigns.filters import CampaignFilter
 from campaigns.models import Campaign, TicketType
 from campaigns.validators import validate_attributes
 from config.choices import VenueType
-from config.http import client_ip
 from config.serializers import ObjectIdField
 from core.errors import NotPermitted
+from core.http import client_ip
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 

@@ -13,8 +13,8 @@ from accounts.models import Role
 from campaigns import analytics, selectors, services
 from campaigns.forms import CampaignForm, ManagerForm, TicketTypeFormSet, ticket_type_rows
 from campaigns.models import Campaign
-from config.http import client_ip
 from core.errors import DomainError
+from core.http import client_ip
 
 PAGE_SIZE = 12
 

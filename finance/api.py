@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSeller
-from config.http import client_ip
 from config.serializers import CountryCodeField, ObjectIdField
+from core.http import client_ip
 from core.money import DECIMAL_PLACES, MAX_DIGITS, to_money
 from finance import selectors, services
 from finance.models import LedgerEntry, Payout, WithdrawalMethod

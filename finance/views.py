@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from campaigns.views import seller_required
-from config.http import client_ip
 from core.errors import DomainError
+from core.http import client_ip
 from finance import selectors, services
 from finance.forms import WithdrawalMethodForm, WithdrawForm
 

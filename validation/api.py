@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsManager, IsSeller
 from bookings.models import Ticket
 from campaigns.models import Campaign
-from config.http import client_ip
+from core.http import client_ip
 from validation import selectors, services
 from validation.models import Scan
 
