@@ -5,7 +5,7 @@ import re
 import time
 import uuid
 
-from config.logging import request_id_var
+from core.logging import request_id_var
 
 logger = logging.getLogger("requests")
 

@@ -90,7 +90,7 @@ def test_a_request_id_is_made_when_missing_or_unsafe(client):
 def test_logs_are_json_lines_with_the_request_id():
     from pythonjsonlogger.json import JsonFormatter
 
-    from config.logging import RequestIdFilter, request_id_var
+    from core.logging import RequestIdFilter, request_id_var
 
     record = logging.LogRecord("requests", logging.INFO, __file__, 1, "request", None, None)
     token = request_id_var.set("rid-1")
