@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from accounts import services
 from accounts.models import AuditEvent, SellerApplication, User
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from core.http import client_ip
 

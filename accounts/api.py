@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.models import SellerApplication, User
 from accounts.permissions import IsSuperAdmin
-from config.serializers import CountryCodeField
 from core.http import client_ip
+from core.serializers import CountryCodeField
 
 
 class SellerApplicationOutput(serializers.ModelSerializer):

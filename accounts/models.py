@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from accounts.validators import validate_phone
-from config.choices import VenueType
+from core.choices import VenueType
 
 
 class Role(models.TextChoices):

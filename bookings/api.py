@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from bookings import selectors, services
 from bookings.models import Booking, BookingItem, Ticket
-from config.serializers import ObjectIdField
+from core.serializers import ObjectIdField
 
 MAX_QUANTITY = 1000
 IDEMPOTENCY_KEY_MAX_LENGTH = 128

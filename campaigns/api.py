@@ -22,11 +22,11 @@ from campaigns import analytics, live, selectors, services
 from campaigns.filters import CampaignFilter
 from campaigns.models import Campaign, TicketType
 from campaigns.validators import validate_attributes
-from config.choices import VenueType
-from config.serializers import ObjectIdField
+from core.choices import VenueType
 from core.errors import NotPermitted
 from core.http import client_ip
 from core.money import DECIMAL_PLACES, MAX_DIGITS
+from core.serializers import ObjectIdField
 
 
 @extend_schema_field({"type": "string", "description": "ISO 3166 alpha-2 country code"})

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
 from campaigns.models import TicketType
-from config.choices import VenueType
+from core.choices import VenueType
 
 ATTRIBUTE_PREFIX = "attr."
 ATTRIBUTE_KEY = re.compile(r"^(?!.*__)[\w -]{1,40}$")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_countries.fields import CountryField
 
 from campaigns.validators import validate_attributes
-from config.choices import VenueType
+from core.choices import VenueType
 from core.crypto import EncryptedTextField
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 

@@ -95,7 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -128,7 +128,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "config.cache.SharedPoolRedisCache",
+            "BACKEND": "core.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
@@ -309,7 +309,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets used by several apps get one name each in the schema.
     "ENUM_NAME_OVERRIDES": {
-        "VenueTypeEnum": "config.choices.VenueType",
+        "VenueTypeEnum": "core.choices.VenueType",
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "SellerApplicationStatusEnum": "accounts.models.SellerApplication.Status",
         "BookingStatusEnum": "bookings.models.Booking.Status",
@@ -323,7 +323,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.add_non_drf_paths",
+        "core.schema.add_non_drf_paths",
     ],
 }
 WHITENOISE_USE_FINDERS = DEBUG

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import api_not_found
-from config.health import health
+from core.health import health
 
 api_v1 = [
     path("", include("accounts.urls")),

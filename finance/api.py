@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsSeller
-from config.serializers import CountryCodeField, ObjectIdField
 from core.http import client_ip
 from core.money import DECIMAL_PLACES, MAX_DIGITS, to_money
+from core.serializers import CountryCodeField, ObjectIdField
 from finance import selectors, services
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from config.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from payments import services
 from payments.models import Payment, Refund, WebhookEvent

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import IsSellerOrSuperAdmin
 from bookings.models import Booking
-from config.serializers import ObjectIdField
+from core.serializers import ObjectIdField
 from payments import services
 from payments.models import Payment
 

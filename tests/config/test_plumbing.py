@@ -181,7 +181,7 @@ def test_cache_objects_share_one_redis_client_and_pool():
     """Under ASGI Django makes a cache object per request context; they must share pools."""
     from django.conf import settings
 
-    from config.cache import SharedPoolRedisCache
+    from core.cache import SharedPoolRedisCache
 
     first, second = (
         SharedPoolRedisCache(settings.CACHES["default"]["LOCATION"], settings.CACHES["default"])
