@@ -37,7 +37,7 @@ FROZEN_NOW = 1_000_000_040.0  # 20 s into a one-minute window
 
 @pytest.fixture
 def tight_auth_rate(settings, monkeypatch):
-    from config.api import ScopedOrDefaultThrottle
+    from core.throttling import ScopedOrDefaultThrottle
 
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
@@ -202,7 +202,7 @@ def test_simultaneous_requests_never_exceed_the_rate(settings):
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
 
-    from config.api import ScopedOrDefaultThrottle
+    from core.throttling import ScopedOrDefaultThrottle
 
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
