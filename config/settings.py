@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.google",
     "allauth.headless",
-    "config.apps.ConfigApp",
+    "core",
     "accounts",
     "campaigns",
     "bookings",
