@@ -31,7 +31,7 @@ from core.errors import DomainError
 from core.money import to_money
 from finance import selectors, tasks
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
-from payments.gateways import GatewayError, GatewayUnavailable, get_gateway
+from gateways import GatewayError, GatewayUnavailable, get_gateway
 
 logger = logging.getLogger(__name__)
 

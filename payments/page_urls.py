@@ -2,8 +2,8 @@
 
 from django.urls import path
 
+from gateways import sandbox_enabled
 from payments import sandbox_views, views
-from payments.gateways import sandbox_enabled
 
 urlpatterns = [
     path("payments/pay/<int:booking_id>/", views.pay, name="payments-pay"),

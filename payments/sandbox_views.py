@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from payments.gateways import GatewayError
-from payments.gateways.sandbox import OUTCOMES, SandboxGateway, post_webhook
+from gateways import GatewayError
+from gateways.sandbox import OUTCOMES, SandboxGateway, post_webhook
 
 
 @require_http_methods(["GET", "POST"])

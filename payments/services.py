@@ -30,8 +30,7 @@ from campaigns.models import Campaign
 from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from core.money import to_money
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
-from payments import tasks
-from payments.gateways import (
+from gateways import (
     Customer,
     GatewayError,
     GatewayUnavailable,
@@ -40,6 +39,7 @@ from payments.gateways import (
     get_gateway,
     webhook_secret_hash,
 )
+from payments import tasks
 from payments.models import Payment, Refund, WebhookEvent
 
 logger = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from django.db import transaction
 
 from finance import selectors, services
 from finance.models import LedgerEntry, Payout
-from payments.gateways import GatewayError, GatewayUnavailable, TransactionNotFound, Transfer
-from payments.gateways.flutterwave import FlutterwaveGateway
-from payments.gateways.sandbox import SandboxGateway
+from gateways import GatewayError, GatewayUnavailable, TransactionNotFound, Transfer
+from gateways.flutterwave import FlutterwaveGateway
+from gateways.sandbox import SandboxGateway
 from payments.models import WebhookEvent
 
 SETTLE_WAIT = 15
@@ -86,7 +86,7 @@ def test_the_sandbox_keeps_its_transfers_settled_as_flutterwaves_test_mode(
     settings, monkeypatch, reference, status, message
 ):
     posted = []
-    monkeypatch.setattr("payments.gateways.sandbox.post_webhook", lambda **kw: posted.append(kw))
+    monkeypatch.setattr("gateways.sandbox.post_webhook", lambda **kw: posted.append(kw))
     settings.SITE_URL = "http://127.0.0.1:8000"
     sent = _transfer(SandboxGateway(), reference=reference)
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bookings import services as booking_services
-from payments.gateways import flutterwave
+from gateways import flutterwave
 from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
 
 WEBHOOK_URL = "/api/v1/payments/webhook/"

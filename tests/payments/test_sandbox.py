@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from bookings.models import Booking
+from gateways import SANDBOX_SECRET_HASH, get_gateway, webhook_secret_hash
 from payments import services
-from payments.gateways import SANDBOX_SECRET_HASH, get_gateway, webhook_secret_hash
 from payments.models import Payment, Refund
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,6 @@ from urllib.parse import quote
 
 import requests
 from django.conf import settings
-
 from payments.gateways.base import (
     TRANSFER_STATUSES,
     Checkout,

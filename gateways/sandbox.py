@@ -16,7 +16,6 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
-
 from payments.gateways.base import (
     Checkout,
     Customer,

@@ -4,7 +4,6 @@
 """
 
 from django.conf import settings
-
 from payments.gateways.base import (
     Checkout,
     Customer,
