@@ -4,7 +4,8 @@
 """
 
 from django.conf import settings
-from payments.gateways.base import (
+
+from gateways.base import (
     Checkout,
     Customer,
     GatewayError,
@@ -16,8 +17,8 @@ from payments.gateways.base import (
     Transfer,
     TransferResult,
 )
-from payments.gateways.flutterwave import FlutterwaveGateway
-from payments.gateways.sandbox import SANDBOX_SECRET_HASH, SandboxGateway, sandbox_webhook_hash
+from gateways.flutterwave import FlutterwaveGateway
+from gateways.sandbox import SANDBOX_SECRET_HASH, SandboxGateway, sandbox_webhook_hash
 
 GATEWAYS = {"flutterwave": FlutterwaveGateway, "sandbox": SandboxGateway}
 

@@ -12,7 +12,8 @@ from urllib.parse import quote
 
 import requests
 from django.conf import settings
-from payments.gateways.base import (
+
+from gateways.base import (
     TRANSFER_STATUSES,
     Checkout,
     Customer,

@@ -16,7 +16,8 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
-from payments.gateways.base import (
+
+from gateways.base import (
     Checkout,
     Customer,
     GatewayError,
