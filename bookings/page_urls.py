@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from bookings import ticket_views, views
+from bookings import views
+from bookings.tickets import views as ticket_views
 
 urlpatterns = [
     path("campaigns/<slug:slug>/book/", views.campaign_book, name="campaign-book"),

@@ -21,8 +21,8 @@ from rest_framework import status
 
 from accounts.models import User
 from accounts.services import audit_event_record
-from bookings import tickets as issued_tickets
 from bookings.models import Booking, BookingItem, Ticket
+from bookings.tickets import services as issued_tickets
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
 from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted

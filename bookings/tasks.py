@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from bookings import services, tickets
+from bookings import services
+from bookings.tickets import services as tickets
 
 
 @shared_task

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from bookings import api, tickets_api
+from bookings import api
+from bookings.tickets import api as tickets_api
 
 urlpatterns = [
     path("bookings/", api.BookingListCreate.as_view(), name="api-bookings"),

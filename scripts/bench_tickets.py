@@ -26,9 +26,9 @@ import django  # noqa: E402
 django.setup()
 
 from accounts.models import User  # noqa: E402
-from bookings import pdf  # noqa: E402
 from bookings.models import Booking, Ticket  # noqa: E402
-from bookings.qr import encode_token  # noqa: E402
+from bookings.tickets import pdf  # noqa: E402
+from bookings.tickets.qr import encode_token  # noqa: E402
 from campaigns.models import Campaign, TicketType  # noqa: E402
 from core.crypto import new_key  # noqa: E402
 

@@ -20,7 +20,7 @@ from validation import selectors, services
 from validation.models import Scan
 
 MAX_SYNC_SCANS = 500
-# Longer than any token (bookings.qr.MAX_TOKEN_LENGTH): a longer blob is a client error,
+# Longer than any token (bookings.tickets.qr.MAX_TOKEN_LENGTH): a longer blob is a client error,
 # a shorter unreadable one is an `invalid` scan worth recording.
 MAX_QR_LENGTH = 1000
 # A device clock may run a little ahead; scans further in the future are not real.
@@ -146,7 +146,7 @@ class BundleTicketOutput(serializers.Serializer):
 
 class OfflineBundleOutput(serializers.Serializer):
     campaign = serializers.IntegerField()
-    key = serializers.CharField(help_text="base64 of the current QR key (bookings.qr)")
+    key = serializers.CharField(help_text="base64 of the current QR key (bookings.tickets.qr)")
     key_version = serializers.IntegerField()
     keys = BundleKeyOutput(many=True, help_text="Every key version the tickets still carry.")
     generated_at = serializers.DateTimeField()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_event_record
 from bookings.models import Booking, Ticket
-from bookings.qr import ticket_for_token
+from bookings.tickets.qr import ticket_for_token
 from campaigns.models import Campaign
 from core.errors import Conflict
 from validation.models import Scan

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from bookings import tickets
+from bookings.tickets import services as tickets
 
 PDF_RESPONSES = {
     (200, "application/pdf"): OpenApiTypes.BINARY,

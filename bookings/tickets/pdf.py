@@ -8,12 +8,12 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from bookings.models import Ticket
-from bookings.ticket_display import qr_svg_data_uri, ticket_display
+from bookings.tickets.display import qr_svg_data_uri, ticket_display
 
 
 def render_tickets(tickets: list[Ticket]) -> bytes:
     """One PDF holding a page per ticket; the tickets need their booking, campaign,
-    customer and ticket type loaded (see `bookings.tickets.tickets_for_pdf`)."""
+    customer and ticket type loaded (see `bookings.tickets.services.tickets_for_pdf`)."""
     from weasyprint import HTML
 
     pages = []

@@ -14,9 +14,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from bookings import pdf, tasks
+from bookings import tasks
 from bookings.models import Booking, Ticket
-from bookings.qr import encode_token
+from bookings.tickets import pdf
+from bookings.tickets.qr import encode_token
 from campaigns.models import Campaign, CampaignKey
 from campaigns.services import campaign_key_rotate
 from core.errors import Conflict

@@ -4,8 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
-from bookings import tickets
-from bookings.ticket_display import qr_svg_inline, ticket_display
+from bookings.tickets import services as tickets
+from bookings.tickets.display import qr_svg_inline, ticket_display
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.core import mail
 from bookings import services
 from bookings.models import Booking
 from bookings.tasks import deliver_booking_tickets
-from bookings.tickets import booking_tickets_email
+from bookings.tickets.services import booking_tickets_email
 
 pytestmark = pytest.mark.django_db
 

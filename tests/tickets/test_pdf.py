@@ -13,9 +13,10 @@ from django.db import connection
 from PIL import Image
 from pypdf import PdfReader
 
-from bookings import pdf, tickets
 from bookings.models import Booking
-from bookings.tickets import TicketsUnavailable, booking_pdf_ensure, ticket_pdf
+from bookings.tickets import pdf
+from bookings.tickets import services as tickets
+from bookings.tickets.services import TicketsUnavailable, booking_pdf_ensure, ticket_pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from accounts.models import AuditEvent
 from bookings.models import Ticket
-from bookings.qr import (
+from bookings.tickets.qr import (
     MAX_TOKEN_LENGTH,
     DecodedToken,
     Reason,
@@ -16,7 +16,7 @@ from bookings.qr import (
     encode_token,
     ticket_for_token,
 )
-from bookings.tickets import campaign_qr_key_rotate
+from bookings.tickets.services import campaign_qr_key_rotate
 from campaigns.models import CampaignKey
 from core.crypto import new_key
 from tests.factories import CampaignFactory

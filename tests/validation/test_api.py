@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from bookings.models import Booking, Ticket
-from bookings.qr import open_token, parse_token
-from bookings.tickets import campaign_qr_key_rotate
+from bookings.tickets.qr import open_token, parse_token
+from bookings.tickets.services import campaign_qr_key_rotate
 from tests.factories import ManagerFactory, SellerFactory, SuperAdminFactory, UserFactory
 from validation.models import Scan
 

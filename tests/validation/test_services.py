@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket
-from bookings.qr import encode_token
+from bookings.tickets.qr import encode_token
 from core.crypto import new_key
 from tests.factories import CampaignFactory, TicketTypeFactory
 from validation.models import Scan

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from bookings.models import Booking
-from bookings.tickets import TicketsUnavailable, booking_pdf_ensure, campaign_by_id_or_slug
+from bookings.tickets.services import TicketsUnavailable, booking_pdf_ensure, campaign_by_id_or_slug
 
 BAR_WIDTH = 30
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from bookings.models import Booking
-from bookings.tickets import booking_by_id_or_reference, booking_tickets_email
+from bookings.tickets.services import booking_by_id_or_reference, booking_tickets_email
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bookings.tickets import campaign_by_id_or_slug, campaign_qr_key_rotate
+from bookings.tickets.services import campaign_by_id_or_slug, campaign_qr_key_rotate
 
 
 class Command(BaseCommand):
