@@ -146,7 +146,7 @@ class BundleTicketOutput(serializers.Serializer):
 
 class OfflineBundleOutput(serializers.Serializer):
     campaign = serializers.IntegerField()
-    key = serializers.CharField(help_text="base64 of the current QR key (bookings.tickets.qr)")
+    key = serializers.CharField(help_text="base64 of the current QR key (bookings.qr)")
     key_version = serializers.IntegerField()
     keys = BundleKeyOutput(many=True, help_text="Every key version the tickets still carry.")
     generated_at = serializers.DateTimeField()
