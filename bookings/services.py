@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, PositiveIntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
-from rest_framework import status
 
 from accounts.models import User
 from accounts.services import audit_event_record
@@ -25,7 +24,7 @@ from bookings.models import Booking, BookingItem, Ticket
 from bookings.tickets import services as issued_tickets
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
-from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from core.errors import Conflict, Invalid, InvalidTransition, NotPermitted, Unprocessable
 from core.money import to_money
 
 logger = logging.getLogger(__name__)
@@ -34,10 +33,9 @@ MAX_ITEMS_PER_BOOKING = 20
 EXPIRY_BATCH = 500
 
 
-class InvalidBooking(DomainError):
+class InvalidBooking(Invalid):
     """A request that can never succeed as sent; `fields` names the offending input."""
 
-    code = "invalid"
     default_detail = "The booking request is not valid."
 
 
@@ -51,9 +49,8 @@ class SoldOut(Conflict):
     default_detail = "Not enough tickets left."
 
 
-class IdempotencyKeyReused(DomainError):
+class IdempotencyKeyReused(Unprocessable):
     code = "idempotency_key_reused"
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_detail = "This Idempotency-Key was already used for a different booking request."
 
 

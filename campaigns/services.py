@@ -12,14 +12,13 @@ from django.db import transaction
 from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework import status
 
 from accounts.models import Role, User
 from accounts.services import audit_event_record, user_get_or_create, user_set_role
 from campaigns import analytics, live
 from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
 from core.crypto import new_key
-from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
 
 logger = logging.getLogger(__name__)
 
@@ -43,17 +42,17 @@ class TicketTypeInUse(Conflict):
     default_detail = "A ticket type with reservations or bookings cannot be removed."
 
 
-class UnknownTicketType(DomainError):
+class UnknownTicketType(Invalid):
     code = "unknown_ticket_type"
     default_detail = "A ticket type id does not belong to this campaign."
 
 
-class InvalidSchedule(DomainError):
+class InvalidSchedule(Invalid):
     code = "invalid_schedule"
     default_detail = "The campaign must end after it starts."
 
 
-class NotPublishable(DomainError):
+class NotPublishable(Invalid):
     code = "not_publishable"
     default_detail = "This campaign cannot be published yet."
 
@@ -63,9 +62,7 @@ class ManagerNotAssignable(Conflict):
     default_detail = "Sellers and super admins cannot be made managers."
 
 
-class NotAManager(DomainError):
-    code = "not_found"
-    status_code = status.HTTP_404_NOT_FOUND
+class NotAManager(NotFound):
     default_detail = "This user does not manage this campaign."
 
 

@@ -356,6 +356,10 @@ USE_TZ = True
 # --- Domain settings ---------------------------------------------------------------------
 
 BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
+# The longest a transaction waits for a row lock before giving up with a retryable 503
+# (core.locking): long enough for any queue of short locked sections, short enough that no
+# request hangs.
+LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5)
 # Dotted path of `handler(booking_id=...)` that refunds a paid booking of a cancelled
 # campaign through the gateway (set by the payments app). None: bookings are only marked
 # `refund_requested_at` and logged. See bookings.services.campaign_bookings_settle_cancellation.

@@ -22,12 +22,11 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.models import User
 from accounts.services import audit_event_record
 from bookings.models import Booking
-from core.errors import DomainError
+from core.errors import Invalid, NotFound
 from core.money import to_money
 from finance import selectors, tasks
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
@@ -45,19 +44,16 @@ PHONE_NUMBER = re.compile(r"\A[1-9][0-9]{7,14}\Z")  # E.164 without the "+"
 BANK_CODE = re.compile(r"\A[0-9A-Za-z]{2,20}\Z")
 
 
-class InsufficientFunds(DomainError):
+class InsufficientFunds(Invalid):
     code = "insufficient_funds"
     default_detail = "The amount is more than your available balance."
 
 
-class InvalidPayout(DomainError):
-    code = "invalid"
+class InvalidPayout(Invalid):
     default_detail = "This payout cannot be requested."
 
 
-class MethodNotFound(DomainError):
-    code = "not_found"
-    status_code = status.HTTP_404_NOT_FOUND
+class MethodNotFound(NotFound):
     default_detail = "No such withdrawal method of yours."
 
 

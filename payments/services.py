@@ -21,13 +21,21 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework import status
 
 from accounts.models import Role, User
 from bookings.models import Booking
 from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
 from campaigns.models import Campaign
-from core.errors import Conflict, DomainError, InvalidTransition, NotPermitted
+from core.errors import (
+    Conflict,
+    Invalid,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+    Unauthenticated,
+    Unavailable,
+    UpstreamRefused,
+)
 from core.money import to_money
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from gateways import (
@@ -55,9 +63,7 @@ TRANSACTION_ID = re.compile(r"\A[0-9A-Za-z_-]{1,64}\Z")
 STORED_WEBHOOK_HEADERS = ("content-type", "user-agent", "x-forwarded-for", "x-request-id")
 
 
-class PaymentNotFound(DomainError):
-    code = "not_found"
-    status_code = status.HTTP_404_NOT_FOUND
+class PaymentNotFound(NotFound):
     default_detail = "No such payment."
 
 
@@ -66,26 +72,22 @@ class NotPayable(Conflict):
     default_detail = "This booking cannot be paid now."
 
 
-class GatewayDown(DomainError):
+class GatewayDown(Unavailable):
     code = "gateway_unavailable"
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The payment provider did not answer. Please try again in a moment."
 
 
-class GatewayRefused(DomainError):
+class GatewayRefused(UpstreamRefused):
     code = "gateway_error"
-    status_code = status.HTTP_502_BAD_GATEWAY
     default_detail = "The payment provider refused the request."
 
 
-class InvalidSignature(DomainError):
+class InvalidSignature(Unauthenticated):
     code = "invalid_signature"
-    status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = "The webhook signature is missing or wrong."
 
 
-class InvalidWebhook(DomainError):
-    code = "invalid"
+class InvalidWebhook(Invalid):
     default_detail = "The webhook body is not a JSON object."
 
 
