@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Role, SellerApplication, User
 from accounts.sessions import session_store
 from core.errors import Conflict, InvalidTransition
+from core.locking import lock_one
 
 TOKEN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -99,7 +100,7 @@ def seller_application_submit(*, user: User, ip: str | None = None, **fields) ->
     """Open a seller application; one pending application per user, none for sellers."""
     with transaction.atomic():
         # Lock the applicant so two simultaneous submissions queue instead of racing.
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = lock_one(User.objects, pk=user.pk)
         if user.role in (Role.SELLER, Role.SUPER_ADMIN):
             raise AlreadySeller()
         if user.seller_applications.filter(status=SellerApplication.Status.PENDING).exists():
@@ -115,11 +116,7 @@ def _review(*, application_id: int, reviewer: User, ip: str | None, approve: boo
     from accounts.tasks import send_seller_application_decision
 
     with transaction.atomic():
-        application = (
-            SellerApplication.objects.select_for_update()
-            .select_related("user")
-            .get(pk=application_id)
-        )
+        application = lock_one(SellerApplication.objects.select_related("user"), pk=application_id)
         if application.status != SellerApplication.Status.PENDING:
             raise InvalidTransition(f"This application is already {application.status}.")
         application.status = (
@@ -157,11 +154,7 @@ def seller_application_reject(
 def seller_application_mark_emailed(*, application_id: int, send) -> bool:
     """Send the decision e-mail once: `send(application)` runs only if not sent before."""
     with transaction.atomic():
-        application = (
-            SellerApplication.objects.select_for_update()
-            .select_related("user")
-            .get(pk=application_id)
-        )
+        application = lock_one(SellerApplication.objects.select_related("user"), pk=application_id)
         if (
             application.decision_emailed_at
             or application.status == SellerApplication.Status.PENDING

@@ -25,6 +25,7 @@ from bookings.tickets import services as issued_tickets
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
 from core.errors import Conflict, Invalid, InvalidTransition, NotPermitted, Unprocessable
+from core.locking import lock, lock_one
 from core.money import to_money
 
 logger = logging.getLogger(__name__)
@@ -92,13 +93,8 @@ def _seat_delta(quantities: dict[int, int]) -> Case:
 
 
 def _lock_ticket_types(type_ids) -> list[TicketType]:
-    """Lock ticket-type rows in id order (the one lock order that cannot deadlock)."""
-    return list(
-        TicketType.objects.select_related("campaign")
-        .filter(pk__in=type_ids)
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    )
+    """Lock ticket-type rows, with their campaigns loaded (not locked)."""
+    return lock(TicketType.objects.select_related("campaign").filter(pk__in=type_ids))
 
 
 def _release_seats(booking_ids: list[int]) -> None:
@@ -304,11 +300,10 @@ def booking_create(
                 for t in ticket_types
             )
             # The locked section: lock in id order, re-check, reserve, commit.
-            locked = (
-                TicketType.objects.filter(pk__in=quantities)
-                .order_by("pk")
-                .select_for_update()
-                .values_list("pk", "capacity", "reserved")
+            locked = lock(
+                TicketType.objects.filter(pk__in=quantities).values_list(
+                    "pk", "capacity", "reserved"
+                )
             )
             _raise_if_short(
                 quantities, {pk: capacity - reserved for pk, capacity, reserved in locked}, names
@@ -337,7 +332,7 @@ def booking_create(
 def booking_cancel(*, booking_id: int, customer: User) -> Booking:
     """The customer gives up a pending hold; its seats return to sale at once."""
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking = lock_one(Booking.objects, pk=booking_id)
         if booking.customer_id != customer.pk:
             raise NotPermitted("This is not your booking.")
         if booking.status != Booking.Status.PENDING_PAYMENT:
@@ -359,11 +354,12 @@ def expire_overdue_holds(*, limit: int = EXPIRY_BATCH) -> int:
     """
     now = timezone.now()
     with transaction.atomic():
-        booking_ids = list(
-            Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now)
-            .order_by("pk")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:limit]
+        booking_ids = lock(
+            Booking.objects.filter(
+                status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now
+            ).values_list("pk", flat=True),
+            limit=limit,
+            skip_locked=True,
         )
         if not booking_ids:
             return 0
@@ -398,11 +394,7 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
     honours: the caller refunds the payment (rule 3).
     """
     with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("campaign", "customer")
-            .get(pk=booking_id)
-        )
+        booking = lock_one(Booking.objects.select_related("campaign", "customer"), pk=booking_id)
         if booking.status == Booking.Status.CONFIRMED:
             return ConfirmResult(ConfirmOutcome.ALREADY_CONFIRMED, booking)
         if booking.status == Booking.Status.REFUNDED:
@@ -453,7 +445,7 @@ def booking_mark_refunded(*, booking_id: int, actor: User | None) -> Booking:
     here. Marking an already refunded booking again changes nothing.
     """
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking = lock_one(Booking.objects, pk=booking_id)
         if booking.status == Booking.Status.REFUNDED:
             return booking
         if booking.status != Booking.Status.CONFIRMED:
@@ -494,13 +486,11 @@ def campaign_bookings_settle_cancellation(*, campaign_id: int) -> dict[str, int]
     while True:
         with transaction.atomic():
             # No skip_locked: wait for a confirmation in flight, so its booking is seen below.
-            booking_ids = list(
+            booking_ids = lock(
                 Booking.objects.filter(
                     campaign_id=campaign_id, status=Booking.Status.PENDING_PAYMENT
-                )
-                .order_by("pk")
-                .select_for_update()
-                .values_list("pk", flat=True)[:EXPIRY_BATCH]
+                ).values_list("pk", flat=True),
+                limit=EXPIRY_BATCH,
             )
             if not booking_ids:
                 break

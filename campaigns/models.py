@@ -90,7 +90,7 @@ class TicketType(models.Model):
     price = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
     capacity = models.PositiveIntegerField()
     # Seats held by pending bookings plus seats of confirmed ones. Changed only under a row
-    # lock (select_for_update) by the bookings services; never above capacity (rule 1).
+    # lock (core.locking) by the bookings services; never above capacity (rule 1).
     reserved = models.PositiveIntegerField(default=0, editable=False)
     max_per_booking = models.PositiveSmallIntegerField(default=10)
     scans_allowed = models.PositiveSmallIntegerField(default=1)

@@ -19,6 +19,7 @@ from campaigns import analytics, live
 from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
 from core.crypto import new_key
 from core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
+from core.locking import lock, lock_one
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def _unique_slug(title: str) -> str:
 
 def _lock_owned(*, campaign_id: int, user: User) -> Campaign:
     """Lock the campaign row; call inside a transaction. Only its seller may change it."""
-    campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+    campaign = lock_one(Campaign.objects, pk=campaign_id)
     if campaign.seller_id != user.pk:
         raise NotPermitted("Only the campaign's seller can change it.")
     return campaign
@@ -182,12 +183,9 @@ def campaign_update(
         campaign = _lock_owned(campaign_id=campaign_id, user=user)
         if campaign.status not in EDITABLE_STATUSES:
             raise InvalidTransition(f"A campaign that is {campaign.status} cannot be edited.")
-        # Locked in id order, as the bookings services lock them, so the two never deadlock.
         locked = {
             ticket_type.pk: ticket_type
-            for ticket_type in TicketType.objects.filter(campaign=campaign)
-            .order_by("pk")
-            .select_for_update()
+            for ticket_type in lock(TicketType.objects.filter(campaign=campaign))
         }
         currency = fields.get("currency", campaign.currency)
         if currency != campaign.currency and (
@@ -348,7 +346,7 @@ def campaign_key_rotate(*, campaign_id: int, actor: User | None = None) -> Campa
     inside a caller's transaction to make the rotation and the re-issue of tokens one change.
     """
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        campaign = lock_one(Campaign.objects, pk=campaign_id)
         latest = campaign.keys.order_by("-version").values_list("version", flat=True).first()
         key = CampaignKey.objects.create(
             campaign=campaign,

@@ -27,6 +27,7 @@ from accounts.models import User
 from accounts.services import audit_event_record
 from bookings.models import Booking
 from core.errors import Invalid, NotFound
+from core.locking import lock_one
 from core.money import to_money
 from finance import selectors, tasks
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
@@ -123,7 +124,7 @@ def ledger_record_refund(*, booking: Booking) -> LedgerEntry | None:
 
 def _lock_seller(seller_id: int) -> None:
     """Serialise a seller's money writes: their user row is the lock (payouts, defaults)."""
-    User.objects.select_for_update().filter(pk=seller_id).values_list("pk").get()
+    lock_one(User.objects.values_list("pk"), pk=seller_id)
 
 
 def normalize_account_number(*, kind: str, value: str) -> str:
@@ -300,7 +301,7 @@ def payout_send(*, payout_id: int) -> str:
     """
     now = timezone.now()
     with transaction.atomic():
-        payout = Payout.objects.select_for_update().select_related("method").get(pk=payout_id)
+        payout = lock_one(Payout.objects.select_related("method"), pk=payout_id)
         if payout.status != Payout.Status.REQUESTED:
             return "already_sent"
         earlier_attempt = payout.send_attempted_at
@@ -324,7 +325,7 @@ def payout_send(*, payout_id: int) -> str:
         return "gateway_unavailable"
     except GatewayError as exc:
         with transaction.atomic():
-            payout = Payout.objects.select_for_update().get(pk=payout_id)
+            payout = lock_one(Payout.objects, pk=payout_id)
             if payout.status != Payout.Status.REQUESTED:
                 return "already_sent"
             if earlier_attempt is not None:
@@ -408,7 +409,7 @@ def payout_settle(*, payout_id: int, transfer_id: str = "") -> str:
         )
         return "mismatch"
     with transaction.atomic():
-        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        payout = lock_one(Payout.objects, pk=payout_id)
         if payout.status in (Payout.Status.PAID, Payout.Status.FAILED):
             return "settled"
         payout.gateway_transfer_id = transfer.id[:64]

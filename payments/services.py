@@ -36,6 +36,7 @@ from core.errors import (
     Unavailable,
     UpstreamRefused,
 )
+from core.locking import lock_one
 from core.money import to_money
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from gateways import (
@@ -271,7 +272,7 @@ def _mark_failed(
 ) -> VerifyResult:
     """Record a failed or unusable transaction; a payment already settled is left alone."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = lock_one(Payment.objects, pk=payment.pk)
         if payment.status not in Payment.LIVE_STATUSES:
             settled = payment.status not in Payment.OPEN_STATUSES
             return VerifyResult(VerifyOutcome.SETTLED if settled else outcome, payment)
@@ -285,7 +286,7 @@ def _mark_failed(
 def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | None):
     """Confirm the booking of a verified payment, once; refund it if the booking cannot."""
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = lock_one(Payment.objects, pk=payment.pk)
         if payment.status not in Payment.OPEN_STATUSES:
             if payment.status != Payment.Status.REFUND_DUE:
                 return VerifyResult(VerifyOutcome.SETTLED, payment)
@@ -337,7 +338,7 @@ def _send_refund(*, payment: Payment, reason: str, actor: User | None) -> Refund
     answer never came (crash, timeout) is retried.
     """
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        locked = lock_one(Payment.objects, pk=payment.pk)
         refund = (
             locked.refunds.filter(status__in=[Refund.Status.PENDING, Refund.Status.COMPLETED])
             .order_by("-created_at")
@@ -546,10 +547,8 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
 def payment_mark_refund_emailed(*, payment_id: int, send) -> bool:
     """Tell the customer once that an unhonoured payment was refunded: `send(payment)`."""
     with transaction.atomic():
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("booking__customer", "booking__campaign")
-            .get(pk=payment_id)
+        payment = lock_one(
+            Payment.objects.select_related("booking__customer", "booking__campaign"), pk=payment_id
         )
         if payment.refund_emailed_at is not None or payment.status != Payment.Status.REFUNDED:
             return False

@@ -20,6 +20,7 @@ from bookings.models import Booking, Ticket
 from bookings.tickets.qr import ticket_for_token
 from campaigns.models import Campaign
 from core.errors import Conflict
+from core.locking import lock_one
 from validation.models import Scan
 
 Result = Scan.Result
@@ -111,11 +112,7 @@ def _scan_once(
             result=Result.WRONG_CAMPAIGN,
             answer=_answer(Result.WRONG_CAMPAIGN),
         )
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("booking", "ticket_type")
-        .get(pk=ticket.pk)
-    )
+    ticket = lock_one(Ticket.objects.select_related("booking", "ticket_type"), pk=ticket.pk)
     # A request with the same nonce may have committed while this one waited for the lock.
     earlier = _earlier_scan(nonce=nonce, manager=manager)
     if earlier is not None:

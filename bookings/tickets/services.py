@@ -21,6 +21,7 @@ from bookings.tickets.qr import encode_token
 from campaigns.models import Campaign, CampaignKey
 from campaigns.services import campaign_key_rotate
 from core.errors import Conflict
+from core.locking import lock, lock_one
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +74,11 @@ def campaign_tickets_reissue(*, campaign_id: int) -> int:
     last_id = 0
     while True:
         with transaction.atomic():
-            batch = list(
+            batch = lock(
                 Ticket.objects.filter(
                     booking__campaign_id=campaign_id, status=Ticket.Status.VALID, pk__gt=last_id
-                )
-                .order_by("pk")
-                .select_for_update(of=("self",))[:REISSUE_BATCH]
+                ),
+                limit=REISSUE_BATCH,
             )
             if not batch:
                 break
@@ -154,7 +154,7 @@ def _delete_file_on_commit(name: str) -> None:
 
 def _booking_pdf_drop(booking_id: int) -> None:
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking = lock_one(Booking.objects, pk=booking_id)
         if booking.tickets_pdf.name:
             _delete_file_on_commit(booking.tickets_pdf.name)
             booking.tickets_pdf = ""
@@ -168,7 +168,7 @@ def booking_pdf_ensure(*, booking_id: int, force: bool = False) -> str:
     a PDF is never rendered twice at once. Raises TicketsUnavailable unless confirmed.
     """
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        booking = lock_one(Booking.objects, pk=booking_id)
         if booking.status != Booking.Status.CONFIRMED:
             raise TicketsUnavailable()
         previous = booking.tickets_pdf.name
@@ -224,11 +224,7 @@ def booking_tickets_email(*, booking_id: int, force: bool = False) -> bool:
     confirmed (refunded meanwhile) gets no mail.
     """
     with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("campaign", "customer")
-            .get(pk=booking_id)
-        )
+        booking = lock_one(Booking.objects.select_related("campaign", "customer"), pk=booking_id)
         if booking.status != Booking.Status.CONFIRMED:
             return False
         if booking.tickets_emailed_at is not None and not force:

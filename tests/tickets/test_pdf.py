@@ -176,9 +176,7 @@ def test_concurrent_requests_render_the_pdf_once(confirm, holder, table_type, mo
 
     monkeypatch.setattr(pdf, "render_tickets", slow_render)
     if not locked:
-        monkeypatch.setattr(
-            tickets.Booking.objects, "select_for_update", lambda *a, **k: Booking.objects
-        )
+        monkeypatch.setattr(tickets, "lock_one", lambda queryset, **lookup: queryset.get(**lookup))
     names = []
 
     def request():

@@ -41,9 +41,7 @@ def counting(monkeypatch):
 
 
 def _remove_lock(monkeypatch):
-    monkeypatch.setattr(
-        services.Ticket.objects, "select_for_update", lambda *args, **kwargs: Ticket.objects
-    )
+    monkeypatch.setattr(services, "lock_one", lambda queryset, **lookup: queryset.get(**lookup))
 
 
 @LOCK_VARIANTS
