@@ -281,7 +281,7 @@ def booking_create(
     # Unlocked pre-check: once sold out, refusals never queue for the lock.
     _raise_if_short(quantities, {t.pk: t.remaining for t in ticket_types}, names)
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             booking = Booking.objects.create(
                 customer=customer,
                 campaign=campaign,
@@ -353,7 +353,7 @@ def expire_overdue_holds(*, limit: int = EXPIRY_BATCH) -> int:
     booking being confirmed right now is left to its confirmation.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking_ids = lock(
             Booking.objects.filter(
                 status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now
@@ -484,7 +484,7 @@ def campaign_bookings_settle_cancellation(*, campaign_id: int) -> dict[str, int]
         return {"holds_cancelled": 0, "refunds_requested": 0}
     holds_cancelled = 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             # No skip_locked: wait for a confirmation in flight, so its booking is seen below.
             booking_ids = lock(
                 Booking.objects.filter(

@@ -300,7 +300,7 @@ def payout_send(*, payout_id: int) -> str:
     unanswered attempt may only mean "duplicate reference", so the webhook decides then.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payout = lock_one(Payout.objects.select_related("method"), pk=payout_id)
         if payout.status != Payout.Status.REQUESTED:
             return "already_sent"
@@ -324,7 +324,7 @@ def payout_send(*, payout_id: int) -> str:
         logger.warning("Transfer %s: no answer, will retry: %s", payout.reference, exc)
         return "gateway_unavailable"
     except GatewayError as exc:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             payout = lock_one(Payout.objects, pk=payout_id)
             if payout.status != Payout.Status.REQUESTED:
                 return "already_sent"
@@ -408,7 +408,7 @@ def payout_settle(*, payout_id: int, transfer_id: str = "") -> str:
             transfer.currency,
         )
         return "mismatch"
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payout = lock_one(Payout.objects, pk=payout_id)
         if payout.status in (Payout.Status.PAID, Payout.Status.FAILED):
             return "settled"

@@ -177,7 +177,7 @@ def _live_payment_for(booking: Booking) -> Payment:
     if payment is not None:
         return payment
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             return Payment.objects.create(
                 booking=booking,
                 gateway=settings.PAYMENT_GATEWAY,
@@ -271,7 +271,7 @@ def _mark_failed(
     outcome: VerifyOutcome = VerifyOutcome.FAILED,
 ) -> VerifyResult:
     """Record a failed or unusable transaction; a payment already settled is left alone."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_one(Payment.objects, pk=payment.pk)
         if payment.status not in Payment.LIVE_STATUSES:
             settled = payment.status not in Payment.OPEN_STATUSES
@@ -285,7 +285,7 @@ def _mark_failed(
 
 def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | None):
     """Confirm the booking of a verified payment, once; refund it if the booking cannot."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         payment = lock_one(Payment.objects, pk=payment.pk)
         if payment.status not in Payment.OPEN_STATUSES:
             if payment.status != Payment.Status.REFUND_DUE:
@@ -337,7 +337,7 @@ def _send_refund(*, payment: Payment, reason: str, actor: User | None) -> Refund
     moments ago without an answer is not sent again (RefundInProgress); an older one whose
     answer never came (crash, timeout) is retried.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         locked = lock_one(Payment.objects, pk=payment.pk)
         refund = (
             locked.refunds.filter(status__in=[Refund.Status.PENDING, Refund.Status.COMPLETED])
@@ -377,7 +377,7 @@ def _send_refund(*, payment: Payment, reason: str, actor: User | None) -> Refund
             updated_at=timezone.now(),
         )
         raise GatewayRefused(f"The payment provider refused the refund: {exc}") from exc
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         Refund.objects.filter(pk=refund.pk).update(
             status=Refund.Status.COMPLETED,
             gateway_refund_id=answer.id,
@@ -415,7 +415,7 @@ def payment_refund(*, booking_id: int, actor: User | None, reason: str = "reques
         _send_refund(payment=paid, reason=reason, actor=actor)
     elif not booking.payments.filter(status=Payment.Status.REFUNDED).exists():
         raise NoPaymentToRefund()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = booking_mark_refunded(booking_id=booking.pk, actor=actor)
         ledger_record_refund(booking=booking)
     return booking
@@ -455,7 +455,7 @@ def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
     else:
         dedupe_key = "sha256:" + hashlib.sha256(body).hexdigest()
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             webhook = WebhookEvent.objects.create(
                 gateway=settings.PAYMENT_GATEWAY,
                 event=event,

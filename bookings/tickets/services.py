@@ -73,7 +73,7 @@ def campaign_tickets_reissue(*, campaign_id: int) -> int:
     reissued = 0
     last_id = 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             batch = lock(
                 Ticket.objects.filter(
                     booking__campaign_id=campaign_id, status=Ticket.Status.VALID, pk__gt=last_id
@@ -223,7 +223,7 @@ def booking_tickets_email(*, booking_id: int, force: bool = False) -> bool:
     the task send nothing. `force` (ops re-sends) sends again anyway. A booking no longer
     confirmed (refunded meanwhile) gets no mail.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         booking = lock_one(Booking.objects.select_related("campaign", "customer"), pk=booking_id)
         if booking.status != Booking.Status.CONFIRMED:
             return False
