@@ -9,6 +9,7 @@ from accounts.models import AuditEvent, Role, SellerApplication, User
 from accounts.sessions import session_store
 from core.errors import Conflict, InvalidTransition
 from core.locking import lock_one
+from core.tasks import enqueue_on_commit
 
 TOKEN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 
@@ -113,8 +114,6 @@ def seller_application_submit(*, user: User, ip: str | None = None, **fields) ->
 
 
 def _review(*, application_id: int, reviewer: User, ip: str | None, approve: bool, reason: str):
-    from accounts.tasks import send_seller_application_decision
-
     with transaction.atomic():
         application = lock_one(SellerApplication.objects.select_related("user"), pk=application_id)
         if application.status != SellerApplication.Status.PENDING:
@@ -135,7 +134,7 @@ def _review(*, application_id: int, reviewer: User, ip: str | None, approve: boo
         )
         if approve and application.user.role == Role.CUSTOMER:
             user_set_role(user=application.user, role=Role.SELLER, actor=reviewer, ip=ip)
-        send_seller_application_decision.delay_on_commit(application.pk)
+        enqueue_on_commit(seller_application_mark_emailed, application_id=application.pk)
     return application
 
 

@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from accounts import services
+from core.tasks import runs
 
 
 def _send_decision(application) -> None:
@@ -18,6 +19,7 @@ def _send_decision(application) -> None:
     )
 
 
+@runs(services.seller_application_mark_emailed)
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def send_seller_application_decision(self, application_id: int) -> bool:
     """E-mail the applicant the review outcome, once even if the task is delivered twice."""

@@ -27,6 +27,7 @@ from campaigns.models import Campaign, TicketType
 from core.errors import Conflict, Invalid, InvalidTransition, NotPermitted, Unprocessable
 from core.locking import lock, lock_one
 from core.money import to_money
+from core.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -416,7 +417,8 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
             update_fields=["status", "confirmed_at", "confirmed_via", "confirmed_by", "updated_at"]
         )
         _issue_tickets(booking)
-        issued_tickets.booking_tickets_deliver_on_commit(booking_id=booking.pk)
+        # The PDF and the e-mail; `manage.py resend_tickets` if the broker lost the message.
+        enqueue_on_commit(issued_tickets.booking_tickets_email, booking_id=booking.pk)
     return ConfirmResult(ConfirmOutcome.CONFIRMED, booking)
 
 

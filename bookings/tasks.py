@@ -4,6 +4,7 @@ from celery import shared_task
 
 from bookings import services
 from bookings.tickets import services as tickets
+from core.tasks import runs
 
 
 @shared_task
@@ -21,6 +22,7 @@ def refund_cancelled_campaign(self, campaign_id: int) -> dict[str, int]:
         raise self.retry(exc=exc) from exc
 
 
+@runs(tickets.booking_tickets_email)
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def deliver_booking_tickets(self, booking_id: int) -> bool:
     """After confirmation: render the booking's PDF and e-mail it, once even if run twice."""

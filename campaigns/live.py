@@ -19,13 +19,13 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.db import close_old_connections, connections, transaction
+from django.db import close_old_connections, connections
 
 from campaigns.models import TicketType
+from core.tasks import on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -159,4 +159,4 @@ def availability_changed(campaign_id: int) -> None:
     Call it from any service that changes `TicketType.reserved`, inside its transaction;
     nothing is sent if the transaction rolls back.
     """
-    transaction.on_commit(partial(_announce, campaign_id))
+    on_commit(_announce, campaign_id)

@@ -29,7 +29,8 @@ from bookings.models import Booking
 from core.errors import Invalid, NotFound
 from core.locking import lock_one
 from core.money import to_money
-from finance import selectors, tasks
+from core.tasks import enqueue, enqueue_on_commit
+from finance import selectors
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 from gateways import GatewayError, GatewayUnavailable, get_gateway
 
@@ -264,8 +265,8 @@ def payout_request(
             ip=ip,
             metadata={"amount": str(amount), "currency": currency, "reference": payout.reference},
         )
-        # robust: if the broker cannot take it now, payouts_send_due sends it later.
-        transaction.on_commit(lambda: tasks.payout_send.delay(payout.pk), robust=True)
+        # If the broker cannot take it now, payouts_send_due sends it later.
+        enqueue_on_commit(payout_send, payout_id=payout.pk)
     return payout
 
 
@@ -352,7 +353,7 @@ def payouts_send_due(*, now=None) -> int:
         status=Payout.Status.REQUESTED, created_at__lte=now - TRANSFER_IN_FLIGHT
     ).values_list("pk", flat=True)
     for payout_id in due:
-        tasks.payout_send.delay(payout_id)
+        enqueue(payout_send, payout_id=payout_id)
     return len(due)
 
 

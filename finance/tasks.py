@@ -3,11 +3,13 @@ webhook never came. Thin and idempotent."""
 
 from celery import shared_task
 
+from core.tasks import runs
 from finance import services
 
 RETRY_OUTCOMES = ("gateway_unavailable", "in_flight")
 
 
+@runs(services.payout_send)
 @shared_task(bind=True, max_retries=10, default_retry_delay=60)
 def payout_send(self, payout_id: int) -> str:
     """Send one payout's transfer; retried while the gateway does not answer.

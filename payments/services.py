@@ -38,6 +38,7 @@ from core.errors import (
 )
 from core.locking import lock_one
 from core.money import to_money
+from core.tasks import enqueue, enqueue_on_commit
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from gateways import (
     Customer,
@@ -48,7 +49,6 @@ from gateways import (
     get_gateway,
     webhook_secret_hash,
 )
-from payments import tasks
 from payments.models import Payment, Refund, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ def _refund_due_payment(payment: Payment) -> VerifyResult:
         logger.warning("Refund of %s not sent yet: %s", payment.tx_ref, exc.detail)
         payment.refresh_from_db()
         return VerifyResult(VerifyOutcome.REFUND_DUE, payment)
-    transaction.on_commit(lambda: tasks.send_refund_notice.delay(payment.pk), robust=True)
+    enqueue_on_commit(payment_mark_refund_emailed, payment_id=payment.pk)
     payment.refresh_from_db()
     return VerifyResult(VerifyOutcome.REFUNDED, payment)
 
@@ -465,10 +465,8 @@ def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
                 body=body.decode("utf-8", errors="replace"),
                 headers={name: headers[name] for name in STORED_WEBHOOK_HEADERS if name in headers},
             )
-            # robust: if the broker cannot take it now, reconciliation enqueues it later.
-            transaction.on_commit(
-                lambda: tasks.process_webhook_event.delay(webhook.pk), robust=True
-            )
+            # If the broker cannot take it now, reconciliation enqueues it later.
+            enqueue_on_commit(webhook_event_process, event_id=webhook.pk)
     except IntegrityError:
         WebhookEvent.objects.filter(dedupe_key=dedupe_key).update(deliveries=F("deliveries") + 1)
         return WebhookReceipt(WebhookEvent.objects.get(dedupe_key=dedupe_key), duplicate=True)
@@ -535,7 +533,7 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
         processed_at__isnull=True, received_at__lte=now - RECONCILE_AFTER
     ).values_list("pk", flat=True)[:limit]
     for event_id in stale_webhooks:
-        tasks.process_webhook_event.delay(event_id)
+        enqueue(webhook_event_process, event_id=event_id)
         counts["webhooks"] += 1
     logger.info("Payments reconciled: %s", counts)
     return counts

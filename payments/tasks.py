@@ -8,9 +8,11 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from core.tasks import runs
 from payments import services
 
 
+@runs(services.webhook_event_process)
 @shared_task(bind=True, max_retries=8, default_retry_delay=60)
 def process_webhook_event(self, event_id: int) -> str:
     """Verify and act on a stored webhook; retried while the gateway does not answer.
@@ -39,6 +41,7 @@ def _send_refund_notice(payment) -> None:
     )
 
 
+@runs(services.payment_mark_refund_emailed)
 @shared_task(bind=True, max_retries=5, default_retry_delay=60)
 def send_refund_notice(self, payment_id: int) -> bool:
     """Tell the customer a payment we could not honour was refunded, once."""

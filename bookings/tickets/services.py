@@ -3,7 +3,6 @@
 import logging
 import secrets
 from collections.abc import Iterable
-from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -14,7 +13,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from bookings import tasks
 from bookings.models import Booking, Ticket
 from bookings.tickets import pdf
 from bookings.tickets.qr import encode_token
@@ -22,6 +20,7 @@ from campaigns.models import Campaign, CampaignKey
 from campaigns.services import campaign_key_rotate
 from core.errors import Conflict
 from core.locking import lock, lock_one
+from core.tasks import on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -148,15 +147,11 @@ def tickets_for_pdf(tickets):
     )
 
 
-def _delete_file_on_commit(name: str) -> None:
-    transaction.on_commit(partial(default_storage.delete, name))
-
-
 def _booking_pdf_drop(booking_id: int) -> None:
     with transaction.atomic():
         booking = lock_one(Booking.objects, pk=booking_id)
         if booking.tickets_pdf.name:
-            _delete_file_on_commit(booking.tickets_pdf.name)
+            on_commit(default_storage.delete, booking.tickets_pdf.name)
             booking.tickets_pdf = ""
             booking.save(update_fields=["tickets_pdf", "updated_at"])
 
@@ -180,7 +175,7 @@ def booking_pdf_ensure(*, booking_id: int, force: bool = False) -> str:
         )
         booking.save(update_fields=["tickets_pdf", "updated_at"])
         if previous:
-            _delete_file_on_commit(previous)
+            on_commit(default_storage.delete, previous)
     logger.info("Rendered tickets PDF of booking %s", booking_id)
     return booking.tickets_pdf.name
 
@@ -236,12 +231,3 @@ def booking_tickets_email(*, booking_id: int, force: bool = False) -> bool:
         booking.tickets_emailed_at = timezone.now()
         booking.save(update_fields=["tickets_emailed_at", "updated_at"])
     return True
-
-
-def booking_tickets_deliver_on_commit(*, booking_id: int) -> None:
-    """Queue the PDF and the e-mail once the confirmation commits (rule 6).
-
-    `robust`: a broker that cannot take the message must not turn a committed confirmation
-    into an error; `manage.py resend_tickets` delivers by hand.
-    """
-    transaction.on_commit(partial(tasks.deliver_booking_tickets.delay, booking_id), robust=True)
