@@ -27,6 +27,26 @@ def booking_list_for_campaign(*, campaign: Campaign) -> QuerySet[Booking]:
     )
 
 
+def campaign_has_bookings_to_settle(*, campaign_id: int) -> bool:
+    """Whether the campaign has holds or paid bookings, which its cancellation settles."""
+    return Booking.objects.filter(
+        campaign_id=campaign_id, status__in=Booking.HOLDING_STATUSES
+    ).exists()
+
+
+def booking_ids_owed_refund(*, campaign_id: int) -> list[int]:
+    """Paid bookings of a cancelled campaign still waiting for their money, in id order."""
+    return list(
+        Booking.objects.filter(
+            campaign_id=campaign_id,
+            status=Booking.Status.CONFIRMED,
+            refund_requested_at__isnull=False,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 @dataclass(frozen=True)
 class InventoryDiscrepancy:
     ticket_type_id: int

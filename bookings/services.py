@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, PositiveIntegerField, Sum, Value, When
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import User
 from accounts.services import audit_event_record
@@ -54,10 +53,6 @@ class SoldOut(Conflict):
 class IdempotencyKeyReused(Unprocessable):
     code = "idempotency_key_reused"
     default_detail = "This Idempotency-Key was already used for a different booking request."
-
-
-class RefundHandlerFailed(Exception):
-    """The configured refund handler raised for some bookings; the task retries them."""
 
 
 class ConfirmOutcome(StrEnum):
@@ -469,14 +464,12 @@ def booking_mark_refunded(*, booking_id: int, actor: User | None) -> Booking:
 
 
 def campaign_bookings_settle_cancellation(*, campaign_id: int) -> dict[str, int]:
-    """After a campaign is cancelled: cancel its holds, and have its paid bookings refunded.
+    """After a campaign is cancelled: cancel its holds and mark its paid bookings as owed.
 
     Pending holds are cancelled and their seats released. Confirmed bookings are stamped
-    `refund_requested_at`; then, if `settings.BOOKING_REFUND_HANDLER` names a function
-    (dotted path, called as `handler(booking_id=...)`, expected to refund through the
-    gateway and then call `booking_mark_refunded`), it runs for each booking still confirmed.
-    With no handler they stay marked and are logged for a person to refund. Safe to run
-    again: settled bookings are skipped, and a handler failure raises after trying the rest.
+    `refund_requested_at`: `selectors.booking_ids_owed_refund` lists them for the payments
+    app, which refunds them through the gateway and then calls `booking_mark_refunded`.
+    Safe to run again: settled bookings are skipped.
     """
     campaign = Campaign.objects.get(pk=campaign_id)
     if campaign.status != Campaign.Status.CANCELLED:
@@ -507,26 +500,4 @@ def campaign_bookings_settle_cancellation(*, campaign_id: int) -> dict[str, int]
     paid.filter(refund_requested_at__isnull=True).update(
         refund_requested_at=timezone.now(), updated_at=timezone.now()
     )
-    paid_ids = list(paid.order_by("pk").values_list("pk", flat=True))
-    handler_path = settings.BOOKING_REFUND_HANDLER
-    if not handler_path:
-        if paid_ids:
-            logger.warning(
-                "Campaign %s cancelled: %d paid bookings need a refund and no "
-                "BOOKING_REFUND_HANDLER is set: %s",
-                campaign_id,
-                len(paid_ids),
-                paid_ids,
-            )
-        return {"holds_cancelled": holds_cancelled, "refunds_requested": len(paid_ids)}
-    handler = import_string(handler_path)
-    failed = []
-    for booking_id in paid_ids:
-        try:
-            handler(booking_id=booking_id)
-        except Exception:
-            logger.exception("Refund of booking %s failed", booking_id)
-            failed.append(booking_id)
-    if failed:
-        raise RefundHandlerFailed(f"Refunds failed for bookings {failed}")
-    return {"holds_cancelled": holds_cancelled, "refunds_requested": len(paid_ids)}
+    return {"holds_cancelled": holds_cancelled, "refunds_requested": paid.count()}

@@ -191,14 +191,6 @@ class ManagerOutput(serializers.Serializer):
     name = serializers.CharField()
 
 
-def _owned(request, pk: int) -> Campaign:
-    """The campaign if `request.user` owns it: 404 when they cannot see it, else 403."""
-    campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user)
-    if campaign.seller_id != request.user.pk:
-        raise NotPermitted("Only the campaign's seller can do this.")
-    return campaign
-
-
 def _render(pk: int, user) -> dict:
     return CampaignOutput(selectors.campaign_get_visible(campaign_id=pk, user=user)).data
 
@@ -258,7 +250,7 @@ class CampaignDetail(APIView):
         return Response(CampaignOutput(campaign).data)
 
     def _update(self, request, pk: int, *, partial: bool):
-        campaign = _owned(request, pk)
+        campaign = selectors.campaign_get_owned(campaign_id=pk, user=request.user)
         data = CampaignInput(campaign, data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         services.campaign_update(
@@ -286,18 +278,8 @@ class CampaignPublish(APIView):
 
     @extend_schema(request=None, responses={200: CampaignOutput})
     def post(self, request, pk: int):
-        campaign = _owned(request, pk)
+        campaign = selectors.campaign_get_owned(campaign_id=pk, user=request.user)
         services.campaign_publish(campaign_id=campaign.pk, user=request.user, ip=client_ip(request))
-        return Response(_render(campaign.pk, request.user))
-
-
-class CampaignCancel(APIView):
-    permission_classes = [IsSeller]
-
-    @extend_schema(request=None, responses={200: CampaignOutput})
-    def post(self, request, pk: int):
-        campaign = _owned(request, pk)
-        services.campaign_cancel(campaign_id=campaign.pk, user=request.user, ip=client_ip(request))
         return Response(_render(campaign.pk, request.user))
 
 
@@ -326,13 +308,13 @@ class CampaignManagers(APIView):
 
     @extend_schema(responses={200: ManagerOutput(many=True)})
     def get(self, request, pk: int):
-        campaign = _owned(request, pk)
+        campaign = selectors.campaign_get_owned(campaign_id=pk, user=request.user)
         managers = campaign.managers.order_by("email")
         return Response(ManagerOutput(managers, many=True).data)
 
     @extend_schema(request=ManagerInput, responses={201: ManagerOutput})
     def post(self, request, pk: int):
-        campaign = _owned(request, pk)
+        campaign = selectors.campaign_get_owned(campaign_id=pk, user=request.user)
         data = ManagerInput(data=request.data)
         data.is_valid(raise_exception=True)
         manager = services.manager_assign(
@@ -355,7 +337,7 @@ class CampaignManagers(APIView):
         ],
     )
     def delete(self, request, pk: int):
-        campaign = _owned(request, pk)
+        campaign = selectors.campaign_get_owned(campaign_id=pk, user=request.user)
         data = ManagerInput(data=request.data or {"email": request.query_params.get("email")})
         data.is_valid(raise_exception=True)
         services.manager_remove(

@@ -15,7 +15,6 @@ urlpatterns = [
         views.campaign_publish,
         name="seller-campaign-publish",
     ),
-    path("seller/campaigns/<int:pk>/cancel/", views.campaign_cancel, name="seller-campaign-cancel"),
     path(
         "seller/campaigns/<int:pk>/managers/",
         views.campaign_managers,

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from campaigns.filters import CampaignFilter
 from campaigns.models import Campaign, TicketType
+from core.errors import NotPermitted
 
 # Once published a campaign stays public, so buyers can see it ended or was cancelled.
 PUBLIC_STATUSES = (Campaign.Status.PUBLISHED, Campaign.Status.ENDED, Campaign.Status.CANCELLED)
@@ -37,6 +38,15 @@ def campaign_get_visible(
     )
     if campaign is None or not campaign_is_visible(campaign=campaign, user=user):
         raise Http404("No such campaign.")
+    return campaign
+
+
+def campaign_get_owned(*, campaign_id: int, user: User) -> Campaign:
+    """The campaign if `user` is its seller: Http404 when they cannot see it at all,
+    NotPermitted when they can but it is not theirs."""
+    campaign = campaign_get_visible(campaign_id=campaign_id, user=user)
+    if campaign.seller_id != user.pk:
+        raise NotPermitted("Only the campaign's seller can do this.")
     return campaign
 
 

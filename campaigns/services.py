@@ -1,12 +1,9 @@
 """Every write of the campaigns app: create, edit, publish, cancel, end, managers, views."""
 
 import base64
-import logging
 import secrets
 from collections import defaultdict
-from importlib import import_module
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, ProtectedError, RestrictedError
@@ -21,10 +18,6 @@ from core.crypto import new_key
 from core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
 from core.locking import lock, lock_one
 
-logger = logging.getLogger(__name__)
-
-# Provided by the bookings app; addressed by name because campaigns must not import bookings.
-REFUND_CANCELLED_CAMPAIGN_TASK = "bookings.tasks.refund_cancelled_campaign"
 EDITABLE_STATUSES = (Campaign.Status.DRAFT, Campaign.Status.PUBLISHED)
 
 
@@ -81,32 +74,6 @@ def _lock_owned(*, campaign_id: int, user: User) -> Campaign:
     if campaign.seller_id != user.pk:
         raise NotPermitted("Only the campaign's seller can change it.")
     return campaign
-
-
-def _send_task_on_commit(name: str, *args) -> None:
-    """Enqueue a downstream app's task by name once the transaction commits.
-
-    With a broker the message goes to the queue whether or not this process knows the task.
-    Without one (tasks eager, the `make run` default) `send_task` would queue into the void,
-    so the task runs in-process if its app provides it.
-    """
-
-    def send():
-        if not current_app.conf.task_always_eager:
-            current_app.send_task(name, args=list(args))
-            return
-        try:
-            import_module(name.rpartition(".")[0])
-        except ModuleNotFoundError:
-            logger.warning("Task %s is not installed; nothing ran.", name)
-            return
-        task = current_app.tasks.get(name)
-        if task is None:
-            logger.warning("Task %s is not installed; nothing ran.", name)
-            return
-        task.apply(args=args)
-
-    transaction.on_commit(send)
 
 
 def campaign_create(
@@ -230,18 +197,16 @@ def campaign_publish(*, campaign_id: int, user: User, ip: str | None = None) -> 
 
 def campaign_cancel(*, campaign_id: int, user: User, ip: str | None = None) -> Campaign:
     """DRAFT or PUBLISHED -> CANCELLED. Sales stop with the commit (bookings sell only
-    published campaigns); then the bookings app is asked to refund every paid booking."""
+    published campaigns). What follows, releasing holds and refunding paid bookings, is the
+    work of the apps above, which own it."""
     with transaction.atomic():
         campaign = _lock_owned(campaign_id=campaign_id, user=user)
         if campaign.status not in EDITABLE_STATUSES:
             raise InvalidTransition(f"A campaign that is {campaign.status} cannot be cancelled.")
-        was_published = campaign.status == Campaign.Status.PUBLISHED
         campaign.status = Campaign.Status.CANCELLED
         campaign.cancelled_at = timezone.now()
         campaign.save(update_fields=["status", "cancelled_at", "updated_at"])
         audit_event_record(actor=user, action="campaign.cancelled", target=campaign, ip=ip)
-        if was_published:
-            _send_task_on_commit(REFUND_CANCELLED_CAMPAIGN_TASK, campaign.pk)
     return campaign
 
 

@@ -9,7 +9,6 @@ urlpatterns = [
     path("campaigns/mine/", api.CampaignMine.as_view(), name="api-campaigns-mine"),
     path("campaigns/<int:pk>/", api.CampaignDetail.as_view(), name="api-campaign"),
     path("campaigns/<int:pk>/publish/", api.CampaignPublish.as_view(), name="api-campaign-publish"),
-    path("campaigns/<int:pk>/cancel/", api.CampaignCancel.as_view(), name="api-campaign-cancel"),
     path(
         "campaigns/<int:pk>/availability/",
         api.CampaignAvailability.as_view(),

@@ -1,7 +1,5 @@
 """Pages of the campaigns app: search, campaign page, and the seller's pages."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.decorators import seller_required
 from accounts.models import Role
 from campaigns import analytics, selectors, services
 from campaigns.forms import CampaignForm, ManagerForm, TicketTypeFormSet, ticket_type_rows
@@ -17,17 +16,6 @@ from core.errors import DomainError
 from core.http import client_ip
 
 PAGE_SIZE = 12
-
-
-def seller_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.role != Role.SELLER:
-            raise PermissionDenied("Only sellers can open this page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _own_campaign(request, pk: int) -> Campaign:
@@ -150,14 +138,6 @@ def _lifecycle(request, pk: int, action, done: str):
 @require_POST
 def campaign_publish(request, pk: int):
     return _lifecycle(request, pk, services.campaign_publish, "Published: it is on sale now.")
-
-
-@seller_required
-@require_POST
-def campaign_cancel(request, pk: int):
-    return _lifecycle(
-        request, pk, services.campaign_cancel, "Cancelled: sales stopped, paid bookings refunded."
-    )
 
 
 @seller_required

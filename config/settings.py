@@ -360,10 +360,6 @@ BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
 # (core.locking): long enough for any queue of short locked sections, short enough that no
 # request hangs.
 LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5)
-# Dotted path of `handler(booking_id=...)` that refunds a paid booking of a cancelled
-# campaign through the gateway (set by the payments app). None: bookings are only marked
-# `refund_requested_at` and logged. See bookings.services.campaign_bookings_settle_cancellation.
-BOOKING_REFUND_HANDLER = "payments.services.payment_refund_for_cancelled_campaign"
 PLATFORM_FEE_PERCENT = Decimal(env("PLATFORM_FEE_PERCENT", default="5"))
 PAYOUT_HOLD_DAYS = env.int("PAYOUT_HOLD_DAYS", default=3)
 CURRENCIES = env.list(

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from campaigns.views import seller_required
+from accounts.decorators import seller_required
 from core.errors import DomainError
 from core.http import client_ip
 from finance import selectors, services

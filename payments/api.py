@@ -1,4 +1,5 @@
-"""Payments API: open a checkout, receive the gateway's webhooks, confirm and refund bookings."""
+"""Payments API: open a checkout, receive the gateway's webhooks, confirm and refund bookings,
+cancel a campaign (which refunds its paid bookings)."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -8,8 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.permissions import IsSellerOrSuperAdmin
+from accounts.permissions import IsSeller, IsSellerOrSuperAdmin
 from bookings.models import Booking
+from campaigns import selectors as campaign_selectors
+from campaigns.api import CampaignOutput
+from core.http import client_ip
 from core.serializers import ObjectIdField
 from payments import services
 from payments.models import Payment
@@ -157,3 +161,15 @@ class BookingRefund(APIView):
         get_object_or_404(bookings, pk=pk)
         booking = services.payment_refund(booking_id=pk, actor=request.user)
         return Response(BookingRefundOutput(booking).data)
+
+
+# Served here, at campaigns/{id}/cancel/, because payments owns what follows a cancellation.
+class CampaignCancel(APIView):
+    permission_classes = [IsSeller]
+
+    @extend_schema(request=None, responses={200: CampaignOutput})
+    def post(self, request, pk: int):
+        campaign_selectors.campaign_get_owned(campaign_id=pk, user=request.user)
+        services.campaign_cancel(campaign_id=pk, user=request.user, ip=client_ip(request))
+        campaign = campaign_selectors.campaign_get_visible(campaign_id=pk, user=request.user)
+        return Response(CampaignOutput(campaign).data)

@@ -8,6 +8,7 @@ from payments import sandbox_views, views
 urlpatterns = [
     path("payments/pay/<int:booking_id>/", views.pay, name="payments-pay"),
     path("payments/return/", views.payment_return, name="payments-return"),
+    path("seller/campaigns/<int:pk>/cancel/", views.campaign_cancel, name="seller-campaign-cancel"),
 ]
 if sandbox_enabled():
     urlpatterns.append(

@@ -23,11 +23,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
+from bookings import selectors as booking_selectors
 from bookings.models import Booking
-from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
+from bookings.services import (
+    ConfirmOutcome,
+    booking_mark_refunded,
+    campaign_bookings_settle_cancellation,
+    confirm_booking,
+)
+from campaigns import services as campaign_services
 from campaigns.models import Campaign
 from core.errors import (
     Conflict,
+    DomainError,
     Invalid,
     InvalidTransition,
     NotFound,
@@ -421,9 +429,40 @@ def payment_refund(*, booking_id: int, actor: User | None, reason: str = "reques
     return booking
 
 
-def payment_refund_for_cancelled_campaign(*, booking_id: int) -> Booking:
-    """The BOOKING_REFUND_HANDLER: refund one paid booking of a cancelled campaign."""
-    return payment_refund(booking_id=booking_id, actor=None, reason="campaign_cancelled")
+# --- Cancelled campaigns -----------------------------------------------------------------
+
+
+class RefundsFailed(Exception):
+    """Some paid bookings of a cancelled campaign could not be refunded yet; retried."""
+
+
+def campaign_cancel(*, campaign_id: int, user: User, ip: str | None = None) -> Campaign:
+    """Cancel the seller's campaign; once that commits, settle its holds and paid bookings
+    in the background (`campaign_cancellation_settle`)."""
+    with transaction.atomic():
+        campaign = campaign_services.campaign_cancel(campaign_id=campaign_id, user=user, ip=ip)
+        # A hold made after this check finds the campaign cancelled when it is paid, and is
+        # refunded then (confirm_booking); unpaid, it expires.
+        if booking_selectors.campaign_has_bookings_to_settle(campaign_id=campaign.pk):
+            enqueue_on_commit(campaign_cancellation_settle, campaign_id=campaign.pk)
+    return campaign
+
+
+def campaign_cancellation_settle(*, campaign_id: int) -> dict[str, int]:
+    """Release the holds of a cancelled campaign and refund each paid booking once, through
+    the gateway. Safe to run again: what is settled is skipped. A refund that fails does not
+    stop the others; RefundsFailed is raised after them, for the task to retry."""
+    settled = campaign_bookings_settle_cancellation(campaign_id=campaign_id)
+    failed = []
+    for booking_id in booking_selectors.booking_ids_owed_refund(campaign_id=campaign_id):
+        try:
+            payment_refund(booking_id=booking_id, actor=None, reason="campaign_cancelled")
+        except DomainError as exc:
+            logger.warning("Refund of booking %s failed: %s", booking_id, exc.detail)
+            failed.append(booking_id)
+    if failed:
+        raise RefundsFailed(f"Refunds failed for bookings {failed}")
+    return settled
 
 
 # --- Webhooks -----------------------------------------------------------------------------

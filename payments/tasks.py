@@ -1,4 +1,5 @@
-"""Background work of the payments app: webhook processing, reconciliation, refund notices.
+"""Background work of the payments app: webhook processing, reconciliation, refunds of
+cancelled campaigns, refund notices.
 
 Thin and idempotent: late acks may run any of them twice.
 """
@@ -23,6 +24,17 @@ def process_webhook_event(self, event_id: int) -> str:
     if result == services.VerifyOutcome.UNAVAILABLE and not self.request.is_eager:
         raise self.retry()
     return str(result)
+
+
+@runs(services.campaign_cancellation_settle)
+@shared_task(bind=True, max_retries=10, default_retry_delay=300)
+def refund_cancelled_campaign(self, campaign_id: int) -> dict[str, int]:
+    """After a campaign's cancellation commits: release its holds, refund its paid bookings;
+    retried while refunds fail."""
+    try:
+        return services.campaign_cancellation_settle(campaign_id=campaign_id)
+    except services.RefundsFailed as exc:
+        raise self.retry(exc=exc) from exc
 
 
 @shared_task

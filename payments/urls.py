@@ -9,4 +9,5 @@ urlpatterns = [
     path("payments/webhook/", api.PaymentWebhook.as_view(), name="payments-webhook"),
     path("bookings/<int:pk>/confirm/", api.BookingConfirm.as_view(), name="api-booking-confirm"),
     path("bookings/<int:pk>/refund/", api.BookingRefund.as_view(), name="api-booking-refund"),
+    path("campaigns/<int:pk>/cancel/", api.CampaignCancel.as_view(), name="api-campaign-cancel"),
 ]

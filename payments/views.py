@@ -1,12 +1,16 @@
-"""Pages of the payments app: pay for a booking, and the landing page after the checkout."""
+"""Pages of the payments app: pay for a booking, the landing page after the checkout, and the
+seller's cancel button (cancelling refunds the paid bookings)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.decorators import seller_required
 from bookings.models import Booking
+from campaigns.models import Campaign
 from core.errors import DomainError
+from core.http import client_ip
 from payments import services
 from payments.models import Payment
 
@@ -48,3 +52,16 @@ def payment_return(request):
         "payments/return.html",
         {"payment": result.payment, "booking": result.payment.booking, "outcome": result.outcome},
     )
+
+
+@seller_required
+@require_POST
+def campaign_cancel(request, pk: int):
+    campaign = get_object_or_404(Campaign, pk=pk, seller=request.user)
+    try:
+        services.campaign_cancel(campaign_id=campaign.pk, user=request.user, ip=client_ip(request))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Cancelled: sales stopped, paid bookings refunded.")
+    return redirect("seller-dashboard")

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import AuditEvent
-from bookings import services, tasks
+from bookings import selectors, services, tasks
 from bookings.models import Booking, Ticket
 from campaigns.models import TicketType
 from core.errors import InvalidTransition, NotPermitted
@@ -16,18 +16,6 @@ from tests.bookings.conftest import assert_inventory_clean
 from tests.factories import BookingFactory, CampaignFactory, TicketTypeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-REFUNDED_BY_HANDLER: list[int] = []
-
-
-def record_refund(*, booking_id):
-    """A BOOKING_REFUND_HANDLER for the tests: refunds by marking the booking refunded."""
-    REFUNDED_BY_HANDLER.append(booking_id)
-    services.booking_mark_refunded(booking_id=booking_id, actor=None)
-
-
-def failing_refund(*, booking_id):
-    raise RuntimeError("gateway down")
 
 
 def _reserved(ticket_type) -> int:
@@ -432,14 +420,13 @@ def _cancelled_campaign_with_bookings(book, ticket_type):
     return pending, paid
 
 
-def test_cancelled_campaign_without_handler_cancels_holds_and_marks_paid_for_refund(
-    ticket_type, book, settings
+def test_settling_a_cancelled_campaign_cancels_holds_and_marks_paid_bookings_owed(
+    ticket_type, book
 ):
-    settings.BOOKING_REFUND_HANDLER = None
     pending, paid = _cancelled_campaign_with_bookings(book, ticket_type)
 
-    result = tasks.refund_cancelled_campaign.delay(ticket_type.campaign_id).get()
-    again = tasks.refund_cancelled_campaign.delay(ticket_type.campaign_id).get()
+    result = services.campaign_bookings_settle_cancellation(campaign_id=ticket_type.campaign_id)
+    again = services.campaign_bookings_settle_cancellation(campaign_id=ticket_type.campaign_id)
 
     assert result == {"holds_cancelled": 1, "refunds_requested": 2}
     assert again == {"holds_cancelled": 0, "refunds_requested": 2}
@@ -448,36 +435,11 @@ def test_cancelled_campaign_without_handler_cancels_holds_and_marks_paid_for_ref
         "confirmed"
     ] * 2
     assert Booking.objects.filter(refund_requested_at__isnull=False).count() == 2
+    assert selectors.booking_ids_owed_refund(campaign_id=ticket_type.campaign_id) == sorted(
+        b.pk for b in paid
+    )
     assert _reserved(ticket_type) == 2
     assert_inventory_clean()
-
-
-def test_cancelled_campaign_with_handler_refunds_each_paid_booking_once(
-    ticket_type, book, settings
-):
-    settings.BOOKING_REFUND_HANDLER = "tests.bookings.test_services.record_refund"
-    REFUNDED_BY_HANDLER.clear()
-    _, paid = _cancelled_campaign_with_bookings(book, ticket_type)
-
-    tasks.refund_cancelled_campaign.delay(ticket_type.campaign_id)
-    tasks.refund_cancelled_campaign.delay(ticket_type.campaign_id)
-
-    assert sorted(REFUNDED_BY_HANDLER) == sorted(b.pk for b in paid)
-    assert Booking.objects.filter(status="refunded").count() == 2
-    assert _reserved(ticket_type) == 0
-    assert_inventory_clean()
-
-
-def test_failing_refund_handler_tries_every_booking_then_raises(ticket_type, book, settings):
-    settings.BOOKING_REFUND_HANDLER = "tests.bookings.test_services.failing_refund"
-    _cancelled_campaign_with_bookings(book, ticket_type)
-
-    with pytest.raises(services.RefundHandlerFailed):
-        services.campaign_bookings_settle_cancellation(campaign_id=ticket_type.campaign_id)
-
-    assert (
-        Booking.objects.filter(status="confirmed", refund_requested_at__isnull=False).count() == 2
-    )
 
 
 def test_settling_a_campaign_that_is_not_cancelled_changes_nothing(ticket_type, book):

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Role, User
-from campaigns import services, tasks
+from campaigns import tasks
 from campaigns.models import Campaign, TicketType
 from tests.factories import CampaignFactory, ManagerFactory, TicketTypeFactory
 
@@ -315,63 +315,52 @@ def test_only_the_owner_publishes(
 # --- cancel ---------------------------------------------------------------------------
 
 
-class SentTasks:
-    """Stands in for the Celery app: records tasks sent by name."""
+@pytest.fixture
+def queued_settlements(monkeypatch):
+    """What the cancellation queued for the payments app to settle (holds, refunds)."""
+    from payments import tasks as payment_tasks
 
-    def __init__(self):
-        self.sent = []
-        self.conf = type("Conf", (), {"task_always_eager": False})()
+    queued = []
+    monkeypatch.setattr(
+        payment_tasks.refund_cancelled_campaign, "delay", lambda **kwargs: queued.append(kwargs)
+    )
+    return queued
 
-    def send_task(self, name, args):
-        self.sent.append((name, args))
 
-
-def test_cancel_stops_sales_and_asks_bookings_for_refunds_after_commit(
-    client_for, seller, published, monkeypatch, django_capture_on_commit_callbacks
+def test_cancel_stops_sales_and_queues_the_settlement_of_its_bookings_after_commit(
+    client_for, seller, customer, published, queued_settlements, django_capture_on_commit_callbacks
 ):
-    celery = SentTasks()
-    monkeypatch.setattr(services, "current_app", celery)
+    from bookings import services as booking_services
+
+    regular = published.ticket_types.get(name="Regular")
+    booking_services.booking_create(
+        customer=customer,
+        campaign_id=published.pk,
+        items=[{"ticket_type": regular.pk, "quantity": 1}],
+        issuance="single",
+    )
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client_for(seller).post(f"/api/v1/campaigns/{published.pk}/cancel/")
-    assert celery.sent == []
+    assert queued_settlements == []
     for callback in callbacks:
         callback()
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
-    assert celery.sent == [("bookings.tasks.refund_cancelled_campaign", [published.pk])]
+    assert queued_settlements == [{"campaign_id": published.pk}]
     listed = client_for(None).get("/api/v1/campaigns/").json()
     assert listed["count"] == 0
 
 
-def test_cancelling_a_draft_sends_no_refund_task(
-    client_for, seller, draft, monkeypatch, django_capture_on_commit_callbacks
+def test_cancelling_a_campaign_without_bookings_queues_nothing(
+    client_for, seller, draft, queued_settlements, django_capture_on_commit_callbacks
 ):
-    celery = SentTasks()
-    monkeypatch.setattr(services, "current_app", celery)
-
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(seller).post(f"/api/v1/campaigns/{draft.pk}/cancel/")
 
     assert response.status_code == 200
-    assert celery.sent == []
-
-
-def test_cancel_runs_the_bookings_refund_task_in_process_without_a_broker(
-    client_for, seller, published, monkeypatch, django_capture_on_commit_callbacks
-):
-    from bookings import tasks as bookings_tasks
-
-    calls = []
-    monkeypatch.setattr(
-        bookings_tasks.refund_cancelled_campaign, "apply", lambda args: calls.append(args)
-    )
-
-    with django_capture_on_commit_callbacks(execute=True):
-        client_for(seller).post(f"/api/v1/campaigns/{published.pk}/cancel/")
-
-    assert calls == [(published.pk,)]
+    assert queued_settlements == []
 
 
 @pytest.mark.parametrize("status", ["ended", "cancelled"])

@@ -4,10 +4,10 @@ cancelled campaign; through the gateway once, then the booking is refunded and i
 import pytest
 
 from accounts.models import AuditEvent
-from bookings import tasks as booking_tasks
+from bookings import selectors as booking_selectors
 from bookings.models import Booking, Ticket
 from campaigns.models import Campaign, TicketType
-from payments import services
+from payments import services, tasks
 from payments.models import Payment, Refund
 from tests.factories import ManagerFactory, SellerFactory, SuperAdminFactory, UserFactory
 
@@ -191,8 +191,8 @@ def test_cancelling_a_campaign_refunds_every_paid_booking_once(
     held = book(quantity=1)
     Campaign.objects.filter(pk=ticket_type.campaign_id).update(status="cancelled")
 
-    booking_tasks.refund_cancelled_campaign.delay(ticket_type.campaign_id)
-    booking_tasks.refund_cancelled_campaign.delay(ticket_type.campaign_id)
+    tasks.refund_cancelled_campaign.delay(ticket_type.campaign_id)
+    tasks.refund_cancelled_campaign.delay(ticket_type.campaign_id)
 
     assert sorted(Booking.objects.values_list("status", flat=True)) == [
         "cancelled",
@@ -205,6 +205,49 @@ def test_cancelling_a_campaign_refunds_every_paid_booking_once(
     )
     assert list(Payment.objects.values_list("status", flat=True)) == ["refunded", "refunded"]
     assert list(Refund.objects.values_list("reason", flat=True)) == ["campaign_cancelled"] * 2
+    assert _reserved(ticket_type) == 0
+
+
+def test_a_refund_that_fails_leaves_its_booking_owed_after_the_others_are_refunded(
+    flw, pay, book, ticket_type
+):
+    failing, refunded = pay(book(quantity=1)), pay(book(quantity=2))
+    flw.stub.route(
+        "POST",
+        f"/v3/transactions/{failing.gateway_transaction_id}/refund",
+        lambda request: (500, {"status": "error", "message": "Internal server error"}),
+    )
+    Campaign.objects.filter(pk=ticket_type.campaign_id).update(status="cancelled")
+
+    with pytest.raises(services.RefundsFailed):
+        services.campaign_cancellation_settle(campaign_id=ticket_type.campaign_id)
+
+    assert Booking.objects.get(pk=failing.booking_id).status == "confirmed"
+    assert Booking.objects.get(pk=refunded.booking_id).status == "refunded"
+    assert booking_selectors.booking_ids_owed_refund(campaign_id=ticket_type.campaign_id) == [
+        failing.booking_id
+    ]
+    assert Payment.objects.get(pk=failing.pk).status == "successful"
+    assert _reserved(ticket_type) == 1
+
+
+def test_the_seller_cancelling_a_campaign_refunds_its_paid_bookings_and_frees_its_holds(
+    flw, pay, book, ticket_type, client_for, django_capture_on_commit_callbacks
+):
+    paid = pay(book(quantity=2))
+    held = book(quantity=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(ticket_type.campaign.seller).post(
+            f"/api/v1/campaigns/{ticket_type.campaign_id}/cancel/"
+        )
+
+    assert (response.status_code, response.json()["status"]) == (200, "cancelled")
+    assert Booking.objects.get(pk=paid.booking_id).status == "refunded"
+    assert Booking.objects.get(pk=held.pk).status == "cancelled"
+    [call] = flw.calls("POST", "/refund")
+    assert call.path == f"/v3/transactions/{paid.gateway_transaction_id}/refund"
+    assert list(Refund.objects.values_list("reason", flat=True)) == ["campaign_cancelled"]
     assert _reserved(ticket_type) == 0
 
 
