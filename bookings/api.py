@@ -1,15 +1,25 @@
-"""Bookings API: book seats, list and read one's bookings, cancel a pending hold."""
+"""Bookings API: book seats, list and read one's bookings, cancel a pending hold; a campaign's
+sales analytics."""
 
 import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import selectors, services
+from accounts.models import Role
+from accounts.permissions import IsSellerOrSuperAdmin
+from bookings import analytics, selectors, services
 from bookings.models import Booking, BookingItem, Ticket
+from campaigns import selectors as campaign_selectors
+from core.errors import NotPermitted
 from core.serializers import ObjectIdField
 
 MAX_QUANTITY = 1000
@@ -174,3 +184,50 @@ class BookingCancel(APIView):
         get_object_or_404(bookings, pk=pk)
         services.booking_cancel(booking_id=pk, customer=request.user)
         return Response(BookingOutput(bookings.get(pk=pk)).data)
+
+
+class AnalyticsFiguresOutput(serializers.Serializer):
+    """What the analytics endpoint returns; amounts are strings in the campaign currency."""
+
+    campaign = serializers.IntegerField()
+    currency = serializers.CharField()
+    views = serializers.IntegerField()
+    bookings = serializers.IntegerField()
+    tickets_sold = serializers.IntegerField()
+    revenue = serializers.CharField()
+    ticket_types = inline_serializer(
+        "TicketTypeFigures",
+        fields={
+            "id": serializers.IntegerField(),
+            "name": serializers.CharField(),
+            "capacity": serializers.IntegerField(),
+            "reserved": serializers.IntegerField(),
+            "remaining": serializers.IntegerField(),
+            "tickets_sold": serializers.IntegerField(),
+            "revenue": serializers.CharField(),
+        },
+        many=True,
+    )
+    days = inline_serializer(
+        "DayFigures",
+        fields={
+            "date": serializers.DateField(),
+            "views": serializers.IntegerField(),
+            "bookings": serializers.IntegerField(),
+            "tickets_sold": serializers.IntegerField(),
+            "revenue": serializers.CharField(),
+        },
+        many=True,
+    )
+
+
+# Served here, at campaigns/{id}/analytics/, because the figures are mostly sales.
+class CampaignAnalytics(APIView):
+    permission_classes = [IsSellerOrSuperAdmin]
+
+    @extend_schema(responses={200: AnalyticsFiguresOutput})
+    def get(self, request, pk: int):
+        campaign = campaign_selectors.campaign_get_visible(campaign_id=pk, user=request.user)
+        if campaign.seller_id != request.user.pk and request.user.role != Role.SUPER_ADMIN:
+            raise NotPermitted("Only the campaign's seller can see its analytics.")
+        return Response(analytics.campaign_analytics(campaign=campaign))

@@ -16,4 +16,9 @@ urlpatterns = [
         views.seller_campaign_bookings,
         name="seller-campaign-bookings",
     ),
+    path(
+        "seller/campaigns/<int:pk>/analytics/",
+        views.campaign_analytics,
+        name="seller-campaign-analytics",
+    ),
 ]

@@ -2,12 +2,23 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import User
 from bookings.models import Booking, BookingItem
 from campaigns.models import Campaign, TicketType
+from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 
 def booking_list_for_customer(*, customer: User, status: str | None = None) -> QuerySet[Booking]:
@@ -24,6 +35,47 @@ def booking_list_for_campaign(*, campaign: Campaign) -> QuerySet[Booking]:
         Booking.objects.filter(campaign=campaign)
         .select_related("customer")
         .prefetch_related("items__ticket_type")
+    )
+
+
+def _confirmed(campaign_id: int) -> QuerySet[Booking]:
+    """The campaign's sales: confirmed bookings (refunded ones no longer count)."""
+    return Booking.objects.filter(campaign_id=campaign_id, status=Booking.Status.CONFIRMED)
+
+
+def sales_per_day(*, campaign_id: int) -> QuerySet:
+    """`{day, bookings, revenue}` per UTC day of confirmation."""
+    return (
+        _confirmed(campaign_id)
+        .annotate(day=TruncDate("confirmed_at"))
+        .values("day")
+        .annotate(bookings=Count("pk"), revenue=Sum("total"))
+        .order_by("day")
+    )
+
+
+def tickets_sold_per_ticket_type(*, campaign_id: int) -> QuerySet:
+    """`{ticket_type, tickets, revenue}` of the confirmed bookings' items."""
+    line_total = ExpressionWrapper(
+        F("quantity") * F("unit_price"),
+        output_field=DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES),
+    )
+    return (
+        BookingItem.objects.filter(booking__in=_confirmed(campaign_id))
+        .values("ticket_type")
+        .annotate(tickets=Sum("quantity"), revenue=Sum(line_total))
+        .order_by("ticket_type")
+    )
+
+
+def tickets_sold_per_day(*, campaign_id: int) -> QuerySet:
+    """`{day, tickets}` per UTC day of confirmation."""
+    return (
+        BookingItem.objects.filter(booking__in=_confirmed(campaign_id))
+        .annotate(day=TruncDate("booking__confirmed_at"))
+        .values("day")
+        .annotate(tickets=Sum("quantity"))
+        .order_by("day")
     )
 
 

@@ -418,12 +418,18 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
 
 
 def _reserve_again(booking: Booking) -> bool:
-    """Take the seats of an expired or cancelled booking back if all are still free."""
+    """Take the seats of an expired or cancelled booking back if all are still free, and
+    the campaign still sells in the currency the booking was priced in (it may change once
+    no seat is held)."""
     quantities = dict(
         booking.items.order_by("ticket_type_id").values_list("ticket_type_id", "quantity")
     )
     ticket_types = _lock_ticket_types(quantities)
-    if not booking.campaign.is_on_sale or any(t.remaining < quantities[t.pk] for t in ticket_types):
+    if (
+        not booking.campaign.is_on_sale
+        or ticket_types[0].campaign.currency != booking.currency
+        or any(t.remaining < quantities[t.pk] for t in ticket_types)
+    ):
         return False
     TicketType.objects.filter(pk__in=quantities).update(
         reserved=F("reserved") + _seat_delta(quantities)

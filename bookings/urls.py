@@ -11,4 +11,9 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", api.BookingCancel.as_view(), name="api-booking-cancel"),
     path("bookings/<int:pk>/pdf/", tickets_api.BookingPdf.as_view(), name="api-booking-pdf"),
     path("tickets/<int:pk>/pdf/", tickets_api.TicketPdf.as_view(), name="api-ticket-pdf"),
+    path(
+        "campaigns/<int:pk>/analytics/",
+        api.CampaignAnalytics.as_view(),
+        name="api-campaign-analytics",
+    ),
 ]

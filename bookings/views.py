@@ -1,4 +1,5 @@
-"""Pages of the bookings app: book from the campaign page, my bookings, a seller's list."""
+"""Pages of the bookings app: book from the campaign page, my bookings, a seller's list and
+the campaign's analytics."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,8 +8,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from bookings import selectors, services
+from bookings import analytics, selectors, services
 from bookings.forms import BookingForm
+from campaigns import selectors as campaign_selectors
 from campaigns.models import Campaign
 from core.errors import DomainError
 
@@ -77,4 +79,16 @@ def seller_campaign_bookings(request, pk: int):
     bookings = selectors.booking_list_for_campaign(campaign=campaign)
     return render(
         request, "bookings/seller_list.html", {"campaign": campaign, "bookings": bookings}
+    )
+
+
+@login_required
+def campaign_analytics(request, pk: int):
+    campaign = campaign_selectors.campaign_get_visible(campaign_id=pk, user=request.user)
+    if campaign.seller_id != request.user.pk and request.user.role != Role.SUPER_ADMIN:
+        raise PermissionDenied("Only the campaign's seller can see its analytics.")
+    return render(
+        request,
+        "campaigns/analytics.html",
+        {"campaign": campaign, "figures": analytics.campaign_analytics(campaign=campaign)},
     )

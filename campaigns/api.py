@@ -1,5 +1,5 @@
-"""Campaigns API: search, create and edit with nested ticket types, lifecycle, availability,
-analytics and managers. Views validate and call services; they hold no rules."""
+"""Campaigns API: search, create and edit with nested ticket types, publish, availability and
+managers. Views validate and call services; they hold no rules."""
 
 from django.conf import settings
 from django.utils import timezone
@@ -16,14 +16,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
-from accounts.permissions import IsSeller, IsSellerOrSuperAdmin
-from campaigns import analytics, live, selectors, services
+from accounts.permissions import IsSeller
+from campaigns import live, selectors, services
 from campaigns.filters import CampaignFilter
 from campaigns.models import Campaign, TicketType
 from campaigns.validators import validate_attributes
 from core.choices import VenueType
-from core.errors import NotPermitted
 from core.http import client_ip
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 from core.serializers import ObjectIdField
@@ -146,41 +144,6 @@ class AvailabilityOutput(serializers.Serializer):
     )
 
 
-class AnalyticsFiguresOutput(serializers.Serializer):
-    """What the analytics endpoint returns; amounts are strings in the campaign currency."""
-
-    campaign = serializers.IntegerField()
-    currency = serializers.CharField()
-    views = serializers.IntegerField()
-    bookings = serializers.IntegerField()
-    tickets_sold = serializers.IntegerField()
-    revenue = serializers.CharField()
-    ticket_types = inline_serializer(
-        "TicketTypeFigures",
-        fields={
-            "id": serializers.IntegerField(),
-            "name": serializers.CharField(),
-            "capacity": serializers.IntegerField(),
-            "reserved": serializers.IntegerField(),
-            "remaining": serializers.IntegerField(),
-            "tickets_sold": serializers.IntegerField(),
-            "revenue": serializers.CharField(),
-        },
-        many=True,
-    )
-    days = inline_serializer(
-        "DayFigures",
-        fields={
-            "date": serializers.DateField(),
-            "views": serializers.IntegerField(),
-            "bookings": serializers.IntegerField(),
-            "tickets_sold": serializers.IntegerField(),
-            "revenue": serializers.CharField(),
-        },
-        many=True,
-    )
-
-
 class ManagerInput(serializers.Serializer):
     email = serializers.EmailField()
 
@@ -290,17 +253,6 @@ class CampaignAvailability(APIView):
     def get(self, request, pk: int):
         campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user)
         return Response({"ticket_types": live.availability_snapshot(campaign.pk)})
-
-
-class CampaignAnalytics(APIView):
-    permission_classes = [IsSellerOrSuperAdmin]
-
-    @extend_schema(responses={200: AnalyticsFiguresOutput})
-    def get(self, request, pk: int):
-        campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user)
-        if campaign.seller_id != request.user.pk and request.user.role != Role.SUPER_ADMIN:
-            raise NotPermitted("Only the campaign's seller can see its analytics.")
-        return Response(analytics.campaign_analytics(campaign=campaign))
 
 
 class CampaignManagers(APIView):

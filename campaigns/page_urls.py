@@ -20,9 +20,4 @@ urlpatterns = [
         views.campaign_managers,
         name="seller-campaign-managers",
     ),
-    path(
-        "seller/campaigns/<int:pk>/analytics/",
-        views.campaign_analytics,
-        name="seller-campaign-analytics",
-    ),
 ]

@@ -28,7 +28,7 @@ class CapacityBelowReserved(Conflict):
 
 class CurrencyLocked(Conflict):
     code = "currency_locked"
-    default_detail = "The currency cannot change once seats are reserved or booked."
+    default_detail = "The currency cannot change while seats are held or sold."
 
 
 class TicketTypeInUse(Conflict):
@@ -155,10 +155,7 @@ def campaign_update(
             for ticket_type in lock(TicketType.objects.filter(campaign=campaign))
         }
         currency = fields.get("currency", campaign.currency)
-        if currency != campaign.currency and (
-            any(ticket_type.reserved for ticket_type in locked.values())
-            or analytics.campaign_has_bookings(campaign.pk)
-        ):
+        if currency != campaign.currency and any(t.reserved for t in locked.values()):
             raise CurrencyLocked()
         if fields.get("ends_at", campaign.ends_at) <= fields.get("starts_at", campaign.starts_at):
             raise InvalidSchedule()

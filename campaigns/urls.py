@@ -15,11 +15,6 @@ urlpatterns = [
         name="api-campaign-availability",
     ),
     path(
-        "campaigns/<int:pk>/analytics/",
-        api.CampaignAnalytics.as_view(),
-        name="api-campaign-analytics",
-    ),
-    path(
         "campaigns/<int:pk>/managers/",
         api.CampaignManagers.as_view(),
         name="api-campaign-managers",

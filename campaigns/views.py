@@ -1,15 +1,12 @@
 """Pages of the campaigns app: search, campaign page, and the seller's pages."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import seller_required
-from accounts.models import Role
-from campaigns import analytics, selectors, services
+from campaigns import selectors, services
 from campaigns.forms import CampaignForm, ManagerForm, TicketTypeFormSet, ticket_type_rows
 from campaigns.models import Campaign
 from core.errors import DomainError
@@ -167,16 +164,4 @@ def campaign_managers(request, pk: int):
         request,
         "campaigns/managers.html",
         {"campaign": campaign, "form": form, "managers": campaign.managers.order_by("email")},
-    )
-
-
-@login_required
-def campaign_analytics(request, pk: int):
-    campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user)
-    if campaign.seller_id != request.user.pk and request.user.role != Role.SUPER_ADMIN:
-        raise PermissionDenied("Only the campaign's seller can see its analytics.")
-    return render(
-        request,
-        "campaigns/analytics.html",
-        {"campaign": campaign, "figures": analytics.campaign_analytics(campaign=campaign)},
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from bookings import selectors, services, tasks
 from bookings.models import Booking, Ticket
-from campaigns.models import TicketType
+from campaigns.models import Campaign, TicketType
 from core.errors import InvalidTransition, NotPermitted
 from tests.bookings.conftest import assert_inventory_clean
 from tests.factories import BookingFactory, CampaignFactory, TicketTypeFactory, UserFactory
@@ -356,6 +356,24 @@ def test_confirm_after_expiry_with_seats_gone_needs_refund_and_changes_nothing(
     assert result.needs_refund
     assert Booking.objects.get(pk=booking.pk).status == "expired"
     assert _reserved(ticket_type) == 9
+    assert Ticket.objects.count() == 0
+    assert_inventory_clean()
+
+
+def test_confirm_after_expiry_in_a_currency_the_campaign_no_longer_sells_in_needs_refund(
+    customer, ticket_type, book
+):
+    booking = book(customer, ticket_type, quantity=2)
+    Booking.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    services.expire_all_overdue_holds()
+    # With no seat held the seller may change the currency (campaigns.services).
+    Campaign.objects.filter(pk=ticket_type.campaign_id).update(currency="USD")
+
+    result = services.confirm_booking(booking_id=booking.pk, source="webhook")
+
+    assert result.outcome == "needs_refund"
+    assert Booking.objects.get(pk=booking.pk).status == "expired"
+    assert _reserved(ticket_type) == 0
     assert Ticket.objects.count() == 0
     assert_inventory_clean()
 
