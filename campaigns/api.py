@@ -2,7 +2,6 @@
 managers. Views validate and call services; they hold no rules."""
 
 from django.conf import settings
-from django.utils import timezone
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -101,9 +100,6 @@ class TicketTypeInput(serializers.Serializer):
             raise serializers.ValidationError(
                 {name: ["This field is required."] for name in missing}
             )
-        start, end = data.get("sales_start"), data.get("sales_end")
-        if start and end and end <= start:
-            raise serializers.ValidationError({"sales_end": ["Sales must end after they start."]})
         return data
 
 
@@ -119,21 +115,6 @@ class CampaignInput(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     currency = serializers.ChoiceField(choices=[(code, code) for code in settings.CURRENCIES])
     ticket_types = TicketTypeInput(many=True, allow_empty=False)
-
-    def validate(self, data):
-        campaign = self.instance
-        starts = data.get("starts_at", campaign.starts_at if campaign else None)
-        ends = data.get("ends_at", campaign.ends_at if campaign else None)
-        if starts and ends and ends <= starts:
-            raise serializers.ValidationError(
-                {"ends_at": ["The campaign must end after it starts."]}
-            )
-        moved = "starts_at" in data and (
-            campaign is None or data["starts_at"] != campaign.starts_at
-        )
-        if moved and data["starts_at"] <= timezone.now():
-            raise serializers.ValidationError({"starts_at": ["The start must be in the future."]})
-        return data
 
 
 class AvailabilityOutput(serializers.Serializer):

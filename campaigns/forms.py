@@ -2,7 +2,6 @@
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
 from campaigns.models import Campaign
 from campaigns.validators import validate_attributes
@@ -34,16 +33,6 @@ class CampaignForm(forms.ModelForm):
             "ends_at": DATETIME_WIDGET,
         }
 
-    def clean(self):
-        data = super().clean()
-        starts, ends = data.get("starts_at"), data.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", "The campaign must end after it starts.")
-        moved = starts and (self.instance.pk is None or starts != self.instance.starts_at)
-        if moved and starts <= timezone.now():
-            self.add_error("starts_at", "The start must be in the future.")
-        return data
-
 
 class TicketTypeForm(forms.Form):
     """One ticket-type row; `attributes` is JSON, edited as key/value rows by a small script."""
@@ -66,9 +55,6 @@ class TicketTypeForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("sales_start"), data.get("sales_end")
-        if start and end and end <= start:
-            self.add_error("sales_end", "Sales must end after they start.")
         if data.get("attributes") is None:
             data["attributes"] = {}
         return data

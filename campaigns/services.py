@@ -19,6 +19,7 @@ from core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermi
 from core.locking import lock, lock_one
 
 EDITABLE_STATUSES = (Campaign.Status.DRAFT, Campaign.Status.PUBLISHED)
+SALES_WINDOW_MESSAGE = "Sales must end after they start."
 
 
 class CapacityBelowReserved(Conflict):
@@ -41,9 +42,11 @@ class UnknownTicketType(Invalid):
     default_detail = "A ticket type id does not belong to this campaign."
 
 
-class InvalidSchedule(Invalid):
-    code = "invalid_schedule"
-    default_detail = "The campaign must end after it starts."
+class InvalidCampaign(Invalid):
+    """Breaks a rule of campaigns; `fields` names each field at fault, as the API's input
+    errors do (`ticket_types` lists one object per ticket type)."""
+
+    default_detail = "The campaign is not valid."
 
 
 class NotPublishable(Invalid):
@@ -68,6 +71,43 @@ def _unique_slug(title: str) -> str:
     return f"{base}-{secrets.token_hex(3)}"
 
 
+def _sales_window_errors(item: dict, current: TicketType | None) -> dict[str, list[str]]:
+    start = item.get("sales_start", current.sales_start if current else None)
+    end = item.get("sales_end", current.sales_end if current else None)
+    if start and end and end <= start:
+        return {"sales_end": [SALES_WINDOW_MESSAGE]}
+    return {}
+
+
+def _check_rules(
+    *,
+    campaign: Campaign | None,
+    fields: dict,
+    ticket_types: list[dict] | None,
+    current_types: dict[int, TicketType],
+) -> None:
+    """The rules of a new campaign (`campaign` None) or of changes to one, for the API and
+    the pages alike: it ends after it starts, a start set or moved is in the future, and each
+    ticket type's sales end after they start. Raises InvalidCampaign naming every fault."""
+    errors: dict[str, list] = {}
+    starts = fields.get("starts_at", campaign.starts_at if campaign else None)
+    ends = fields.get("ends_at", campaign.ends_at if campaign else None)
+    if ends <= starts:
+        errors["ends_at"] = ["The campaign must end after it starts."]
+    moved = "starts_at" in fields and (campaign is None or starts != campaign.starts_at)
+    if moved and starts <= timezone.now():
+        errors["starts_at"] = ["The start must be in the future."]
+    windows = [
+        _sales_window_errors(item, current_types.get(item.get("id"))) for item in ticket_types or []
+    ]
+    if any(windows):
+        errors["ticket_types"] = windows
+    if errors:
+        field, faults = next(iter(errors.items()))
+        detail = SALES_WINDOW_MESSAGE if field == "ticket_types" else faults[0]
+        raise InvalidCampaign(detail, fields=errors)
+
+
 def _lock_owned(*, campaign_id: int, user: User) -> Campaign:
     """Lock the campaign row; call inside a transaction. Only its seller may change it."""
     campaign = lock_one(Campaign.objects, pk=campaign_id)
@@ -82,8 +122,7 @@ def campaign_create(
     """A DRAFT campaign with its ticket types and its first QR key (version 1)."""
     if seller.role != Role.SELLER:
         raise NotPermitted("Only approved sellers can create campaigns.")
-    if fields["ends_at"] <= fields["starts_at"]:
-        raise InvalidSchedule()
+    _check_rules(campaign=None, fields=fields, ticket_types=ticket_types, current_types={})
     with transaction.atomic():
         campaign = Campaign.objects.create(
             seller=seller, slug=_unique_slug(fields["title"]), **fields
@@ -154,11 +193,12 @@ def campaign_update(
             ticket_type.pk: ticket_type
             for ticket_type in lock(TicketType.objects.filter(campaign=campaign))
         }
+        _check_rules(
+            campaign=campaign, fields=fields, ticket_types=ticket_types, current_types=locked
+        )
         currency = fields.get("currency", campaign.currency)
         if currency != campaign.currency and any(t.reserved for t in locked.values()):
             raise CurrencyLocked()
-        if fields.get("ends_at", campaign.ends_at) <= fields.get("starts_at", campaign.starts_at):
-            raise InvalidSchedule()
         for name, value in fields.items():
             setattr(campaign, name, value)
         campaign.save()

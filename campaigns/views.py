@@ -112,12 +112,27 @@ def campaign_edit(request, pk: int | None = None):
                 )
                 messages.success(request, "Campaign saved.")
         except DomainError as exc:
-            messages.error(request, exc.detail)
+            _show_refusal(request, form, rows, exc)
         else:
             return redirect("seller-dashboard")
     return render(
         request, "campaigns/form.html", {"form": form, "rows": rows, "campaign": campaign}
     )
+
+
+def _show_refusal(request, form, rows, error: DomainError) -> None:
+    """Put a refusal of the services beside the fields it names, the rest above the form."""
+    fields = error.extra.get("fields", {})
+    kept_rows = [row for row in rows.forms if not row.cleaned_data.get("DELETE")]
+    for name, faults in fields.items():
+        if name == "ticket_types":
+            for row, row_faults in zip(kept_rows, faults, strict=True):
+                for row_field, row_messages in row_faults.items():
+                    row.add_error(row_field, row_messages)
+        else:
+            form.add_error(name, faults)
+    if not fields:
+        messages.error(request, error.detail)
 
 
 def _lifecycle(request, pk: int, action, done: str):

@@ -181,3 +181,23 @@ def test_only_sellers_create_campaigns(client_for, customer, super_admin, who):
 
     assert response.status_code in ((401, 403) if user is None else (403,))
     assert Campaign.objects.count() == 0
+
+
+def test_the_schedule_rules_answer_with_every_fault_and_create_nothing(client_for, seller):
+    starts = timezone.now() - timedelta(hours=1)
+    body = campaign_payload(
+        starts_at=starts.isoformat(), ends_at=(starts - timedelta(hours=1)).isoformat()
+    )
+
+    response = client_for(seller).post("/api/v1/campaigns/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid",
+        "detail": "The campaign must end after it starts.",
+        "fields": {
+            "ends_at": ["The campaign must end after it starts."],
+            "starts_at": ["The start must be in the future."],
+        },
+    }
+    assert Campaign.objects.count() == 0

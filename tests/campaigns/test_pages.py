@@ -166,6 +166,27 @@ def test_invalid_form_creates_nothing(browser_for, seller, overrides):
     assert Campaign.objects.count() == 0
 
 
+def test_the_services_rules_show_beside_the_fields_they_concern(browser_for, seller):
+    past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = browser_for(seller).post(
+        "/seller/campaigns/new/",
+        _form_data(
+            starts_at=past,
+            **{"types-1-sales_start": "2030-01-02T10:00", "types-1-sales_end": "2030-01-01T10:00"},
+        ),
+    )
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors == {"starts_at": ["The start must be in the future."]}
+    rows = response.context["rows"]
+    assert [row.errors for row in rows.forms] == [
+        {},
+        {"sales_end": ["Sales must end after they start."]},
+    ]
+    assert Campaign.objects.count() == 0
+
+
 def test_edit_form_shows_rows_and_refuses_capacity_below_reserved(browser_for, seller, published):
     regular, vip = published.ticket_types.order_by("position")
     regular.reserved = 50
