@@ -1,4 +1,5 @@
-"""Project configuration: settings, URLs, ASGI and Celery apps, cross-cutting plumbing."""
+"""Project configuration: settings, URLs, the ASGI and Celery apps. It wires the apps and holds
+no code of its own: shared plumbing lives in core/."""
 
 from config.celery import app as celery_app
 

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api_errors import api_not_found
 from core.health import health
-from core.throttling import api_not_found
 
 api_v1 = [
     path("", include("accounts.urls")),

@@ -1,4 +1,7 @@
-"""OpenAPI additions for endpoints that are not DRF views: allauth's token login, /health."""
+"""OpenAPI helpers: views that need a user while the schema is built, and the additions for
+endpoints that are not DRF views (allauth's token login, /health)."""
+
+from functools import wraps
 
 PROVIDER_TOKEN_PATH = "/_allauth/app/v1/auth/provider/token"
 
@@ -73,3 +76,20 @@ def add_non_drf_paths(result, generator, request, public):
         }
     }
     return result
+
+
+def needs_user(model):
+    """Decorate a view's `get_queryset` that reads the signed-in user's rows. While the schema
+    is generated there is no user: the view then answers an empty queryset of `model`, which
+    is all drf-spectacular reads (the model's fields, the type of the path's id)."""
+
+    def decorate(get_queryset):
+        @wraps(get_queryset)
+        def wrapper(view):
+            if getattr(view, "swagger_fake_view", False):
+                return model.objects.none()
+            return get_queryset(view)
+
+        return wrapper
+
+    return decorate

@@ -1,27 +1,11 @@
-"""DRF plumbing shared by every app: pagination, throttling, JSON 404s.
+"""The API's throttle: one class for every view, counters shared through the cache.
 
-Nothing here may import `rest_framework.views`: DRF imports these classes while building
-its APIView defaults (see config/exceptions.py for the error handler).
+Nothing here may import `rest_framework.views`: DRF imports this class while building its
+APIView defaults.
 """
 
-from django.http import JsonResponse
-from rest_framework import status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
-
-
-def api_not_found(request, *args, **kwargs):
-    """Unknown paths under /api/ answer JSON, not the HTML 404 page."""
-    return JsonResponse(
-        {"code": "not_found", "detail": "No API endpoint at this path."},
-        status=status.HTTP_404_NOT_FOUND,
-    )
-
-
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class ScopedOrDefaultThrottle(SimpleRateThrottle):

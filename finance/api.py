@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsSeller
 from core.http import client_ip
 from core.money import DECIMAL_PLACES, MAX_DIGITS, to_money
+from core.schema import needs_user
 from core.serializers import CountryCodeField, ObjectIdField
 from finance import selectors, services
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
@@ -94,9 +95,8 @@ class WithdrawalMethodList(generics.ListAPIView):
     serializer_class = WithdrawalMethodOutput
     pagination_class = None
 
+    @needs_user(WithdrawalMethod)
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
-            return WithdrawalMethod.objects.none()
         return selectors.seller_withdrawal_methods(seller=self.request.user)
 
     @extend_schema(request=WithdrawalMethodInput, responses={201: WithdrawalMethodOutput})
@@ -115,9 +115,8 @@ class WithdrawalMethodDetail(generics.RetrieveAPIView):
     permission_classes = [IsSeller]
     serializer_class = WithdrawalMethodOutput
 
+    @needs_user(WithdrawalMethod)
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
-            return WithdrawalMethod.objects.none()
         return selectors.seller_withdrawal_methods(seller=self.request.user)
 
     @extend_schema(
@@ -174,9 +173,8 @@ class TransactionList(generics.ListAPIView):
     permission_classes = [IsSeller]
     serializer_class = LedgerEntryOutput
 
+    @needs_user(LedgerEntry)
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
-            return LedgerEntry.objects.none()
         return selectors.seller_ledger(seller=self.request.user)
 
 
@@ -211,9 +209,8 @@ class WithdrawalList(generics.ListAPIView):
     serializer_class = WithdrawalOutput
     throttle_scope = "payment"
 
+    @needs_user(Payout)
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
-            return Payout.objects.none()
         return selectors.seller_payouts(seller=self.request.user)
 
     @extend_schema(
