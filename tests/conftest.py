@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.factories import SellerFactory, SuperAdminFactory, UserFactory
+from tests.factories import SellerFactory, SuperAdminFactory, UserFactory, booked
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -70,6 +70,17 @@ def super_admin(db):
 
 
 @pytest.fixture
+def book(ticket_type):
+    """`book(customer=None, quantity=2, **kwargs)`: a pending booking of the folder's
+    `ticket_type` fixture, for a new customer unless one is given."""
+
+    def make(customer=None, quantity=2, **kwargs):
+        return booked(customer or UserFactory(), ticket_type, quantity, **kwargs)
+
+    return make
+
+
+@pytest.fixture
 def confirm():
     """`confirm(customer, ticket_type, quantity, issuance, holder_names)`: a confirmed
     booking made through the booking services, with the confirmation e-mail cleared."""
@@ -79,12 +90,8 @@ def confirm():
     from bookings.models import Booking
 
     def make(customer, ticket_type, quantity=1, issuance="single", holder_names=None):
-        booking = services.booking_create(
-            customer=customer,
-            campaign_id=ticket_type.campaign_id,
-            items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
-            issuance=issuance,
-            holder_names=holder_names,
+        booking = booked(
+            customer, ticket_type, quantity, issuance=issuance, holder_names=holder_names
         )
         services.confirm_booking(booking_id=booking.pk, source="test")
         mail.outbox.clear()

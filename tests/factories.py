@@ -1,4 +1,4 @@
-"""factory-boy factories shared by every app's tests."""
+"""factory-boy factories shared by every app's tests, and a booking made by the service."""
 
 import base64
 from datetime import timedelta
@@ -135,3 +135,17 @@ class BookingFactory(DjangoModelFactory):
                 )
         obj.total = sum((t.price * q for t, q in extracted), Decimal("0.00"))
         obj.save(update_fields=["total"])
+
+
+def booked(customer, ticket_type, quantity, **kwargs):
+    """A pending booking of `quantity` seats made by the booking service, single issuance
+    unless `issuance` is given; `kwargs` are the service's other arguments."""
+    from bookings import services
+
+    kwargs.setdefault("issuance", "single")
+    return services.booking_create(
+        customer=customer,
+        campaign_id=ticket_type.campaign_id,
+        items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
+        **kwargs,
+    )

@@ -3,8 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from bookings import services
-from tests.factories import CampaignFactory, TicketTypeFactory
+from tests.factories import CampaignFactory, TicketTypeFactory, booked
 
 
 @pytest.fixture
@@ -24,13 +23,7 @@ def book():
     """`book(customer, ticket_type, quantity=1, **kwargs)`: a pending booking via the service."""
 
     def make(customer, ticket_type, quantity=1, **kwargs):
-        kwargs.setdefault("issuance", "single")
-        return services.booking_create(
-            customer=customer,
-            campaign_id=ticket_type.campaign_id,
-            items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
-            **kwargs,
-        )
+        return booked(customer, ticket_type, quantity, **kwargs)
 
     return make
 

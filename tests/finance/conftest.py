@@ -11,7 +11,7 @@ from django.utils import timezone
 from finance import services
 from finance.models import LedgerEntry
 from payments import services as payment_services
-from tests.factories import CampaignFactory, SellerFactory, TicketTypeFactory, UserFactory
+from tests.factories import CampaignFactory, SellerFactory, TicketTypeFactory
 from tests.payments.conftest import FakeFlutterwave, use_flutterwave_stub
 
 
@@ -105,22 +105,6 @@ def campaign(seller):
 @pytest.fixture
 def ticket_type(campaign):
     return TicketTypeFactory(campaign=campaign, name="Regular", price="2500.00", capacity=50)
-
-
-@pytest.fixture
-def book(ticket_type):
-    """`book(quantity=2)`: a pending booking made by the bookings service."""
-    from bookings import services as booking_services
-
-    def make(quantity=2, customer=None):
-        return booking_services.booking_create(
-            customer=customer or UserFactory(),
-            campaign_id=ticket_type.campaign_id,
-            items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
-            issuance="single",
-        )
-
-    return make
 
 
 @pytest.fixture

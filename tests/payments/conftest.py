@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bookings import services as booking_services
 from gateways import flutterwave
-from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
+from tests.factories import CampaignFactory, TicketTypeFactory
 
 WEBHOOK_URL = "/api/v1/payments/webhook/"
 WEBHOOK_HASH = "test-webhook-hash"  # FLUTTERWAVE_SECRET_HASH in the test environment
@@ -128,22 +127,6 @@ def flw(stub_server, settings, monkeypatch):
 def ticket_type(db):
     campaign = CampaignFactory(title="Afrobeats Live", currency="NGN")
     return TicketTypeFactory(campaign=campaign, name="Regular", price="2500.00", capacity=5)
-
-
-@pytest.fixture
-def book(ticket_type):
-    """`book(customer=None, quantity=2)`: a pending booking made by the bookings service."""
-
-    def make(customer=None, quantity=2, **kwargs):
-        return booking_services.booking_create(
-            customer=customer or UserFactory(),
-            campaign_id=ticket_type.campaign_id,
-            items=[{"ticket_type": ticket_type.pk, "quantity": quantity}],
-            issuance="single",
-            **kwargs,
-        )
-
-    return make
 
 
 @pytest.fixture
