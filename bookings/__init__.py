@@ -1,1 +1,1 @@
-"""Holds, bookings, tickets and their issuance, encrypted QR tokens, PDF tickets, e-mail."""
+"""Holds and bookings, their sales analytics, and the tickets they issue (bookings/tickets/)."""

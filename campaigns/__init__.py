@@ -1,1 +1,1 @@
-"""Campaigns and their ticket types (flexible JSONB attributes), analytics, live availability."""
+"""Campaigns and their ticket types (flexible JSONB attributes), view counts, live availability."""

@@ -1,1 +1,1 @@
-"""Payment gateways (Flutterwave, local sandbox), payments, webhooks, refunds."""
+"""Payments: checkout, webhooks, reconciliation, refunds, and settling a cancelled campaign."""
