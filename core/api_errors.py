@@ -1,52 +1,34 @@
 """The API's one error shape: `{"code", "detail"}`, plus `fields` for validation errors.
 
-Domain errors (core.errors) get their HTTP status here, from their kind; DRF's own errors
-keep theirs.
+A domain error gets its status here, from the kind it derives from (core.errors).
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import (
-    Conflict,
-    DomainError,
-    NotFound,
-    NotPermitted,
-    Unauthenticated,
-    Unavailable,
-    Unprocessable,
-    UpstreamRefused,
-)
+from core import errors
 from core.locking import LockTimeout, lock_wait_ran_out
 
-# Checked in order: the first kind an error derives from gives its status; any other is 400.
+# The first kind a domain error derives from gives its status; any other kind is a 400.
 STATUS_OF_KIND = (
-    (Unauthenticated, status.HTTP_401_UNAUTHORIZED),
-    (NotPermitted, status.HTTP_403_FORBIDDEN),
-    (NotFound, status.HTTP_404_NOT_FOUND),
-    (Conflict, status.HTTP_409_CONFLICT),
-    (Unprocessable, status.HTTP_422_UNPROCESSABLE_ENTITY),
-    (UpstreamRefused, status.HTTP_502_BAD_GATEWAY),
-    (Unavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
+    (errors.Unauthenticated, 401),
+    (errors.NotPermitted, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Unprocessable, 422),
+    (errors.UpstreamRefused, 502),
+    (errors.Unavailable, 503),
 )
-
-
-def status_of(error: DomainError) -> int:
-    for kind, code in STATUS_OF_KIND:
-        if isinstance(error, kind):
-            return code
-    return status.HTTP_400_BAD_REQUEST
 
 
 def api_not_found(request, *args, **kwargs):
     """Unknown paths under /api/ answer JSON, not the HTML 404 page."""
     return JsonResponse(
-        {"code": "not_found", "detail": "No API endpoint at this path."},
-        status=status.HTTP_404_NOT_FOUND,
+        {"code": "not_found", "detail": "No API endpoint at this path."}, status=404
     )
 
 
@@ -60,21 +42,18 @@ def _first_message(fields) -> str:
     return str(fields)
 
 
-def _domain_response(error: DomainError) -> Response:
-    retry_after = getattr(error, "retry_after", None)
-    return Response(
-        {"code": error.code, "detail": error.detail, **error.extra},
-        status=status_of(error),
-        headers={"Retry-After": str(retry_after)} if retry_after else None,
-    )
-
-
 def exception_handler(exc, context):
     """Render every API error as `{"code", "detail"}`, adding `fields` for validation."""
     if isinstance(exc, OperationalError) and lock_wait_ran_out(exc):
         exc = LockTimeout()
-    if isinstance(exc, DomainError):
-        return _domain_response(exc)
+    if isinstance(exc, errors.DomainError):
+        status = next((code for kind, code in STATUS_OF_KIND if isinstance(exc, kind)), 400)
+        retry_after = getattr(exc, "retry_after", None)
+        return Response(
+            {"code": exc.code, "detail": exc.detail, **exc.extra},
+            status=status,
+            headers={"Retry-After": str(retry_after)} if retry_after else None,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
