@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import F, Min, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking, BookingItem
@@ -52,3 +53,13 @@ def inventory_discrepancies() -> list[InventoryDiscrepancy]:
         .values_list("pk", "name", "reserved", "held")
     )
     return [InventoryDiscrepancy(*row) for row in rows]
+
+
+def oldest_overdue_hold_age_seconds() -> float:
+    """Seconds since the oldest still-pending hold should have expired; 0 while expiry keeps
+    up. One lookup on the (status, expires_at) index, cheap enough for every scrape."""
+    now = timezone.now()
+    oldest = Booking.objects.filter(
+        status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now
+    ).aggregate(oldest=Min("expires_at"))["oldest"]
+    return (now - oldest).total_seconds() if oldest is not None else 0.0

@@ -1,4 +1,4 @@
-"""The project's own app: deploy checks and the cross-app ops commands (seed_demo)."""
+"""The project's own app: deploy checks, Celery task metrics, the cross-app ops commands."""
 
 from django.apps import AppConfig
 
@@ -10,3 +10,6 @@ class ConfigApp(AppConfig):
 
     def ready(self):
         from config import checks  # noqa: F401  (registers the checks)
+        from core import metrics
+
+        metrics.count_celery_task_problems()

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.metrics.RequestMetricsMiddleware",
     "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -238,7 +239,7 @@ AXES_USERNAME_CALLABLE = "accounts.axes.lockout_username"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^metrics/?$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -373,6 +374,13 @@ FLUTTERWAVE_BASE_URL = env("FLUTTERWAVE_BASE_URL", default="https://api.flutterw
 PAYMENT_GATEWAY = env(
     "PAYMENT_GATEWAY", default="flutterwave" if FLUTTERWAVE_SECRET_KEY else "sandbox"
 )
+
+# --- Metrics -----------------------------------------------------------------------------
+
+# GET /metrics: with a token, scrapers must send `Authorization: Bearer <token>`; without
+# one, only loopback and private client addresses are answered. PROMETHEUS_MULTIPROC_DIR
+# (read by prometheus-client itself) shares the counts of several processes (core/metrics.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # --- Logging -----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Top-level routes: health, admin, allauth, the versioned API and its docs, the pages."""
+"""Top-level routes: health, metrics, admin, allauth, the versioned API and its docs, the pages."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import api_not_found
 from config.health import health
+from core.metrics import metrics_view
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -19,6 +20,8 @@ api_v1 = [
 urlpatterns = [
     path("health", health, name="health"),
     path("health/", health),
+    path("metrics", metrics_view, name="metrics"),
+    path("metrics/", metrics_view),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import contextlib
 import threading
 
 import pytest
@@ -94,6 +95,14 @@ def confirm():
 
 
 @pytest.fixture
+def metric_changes(db):
+    """`metric_changes(name)`: how the samples of `name` on GET /metrics moved in this test."""
+    from tests.metrics import MetricChanges
+
+    return MetricChanges()
+
+
+@pytest.fixture
 def stub_server():
     """A loopback HTTP server standing in for an outside API (see tests/stubs.py)."""
     from tests.stubs import StubServer
@@ -171,11 +180,11 @@ def celery_tasks(real_celery_worker):
         task_postrun.disconnect(recorder.on_postrun)
 
 
-@pytest.fixture
-def live_asgi_server(transactional_db):
-    """The whole ASGI app (HTTP and websockets) under uvicorn on 127.0.0.1, in a subprocess
-    on this test's database and Redis; yields its base URL. Needs PostgreSQL: the server
-    process must see the data the test commits."""
+@contextlib.contextmanager
+def serve_asgi(*, workers: int = 1, env: dict | None = None):
+    """The whole ASGI app under uvicorn on 127.0.0.1 (`workers` processes), in a subprocess on
+    this test's database and Redis; yields its base URL. Needs a `transactional_db` test on
+    PostgreSQL: the server processes must see the data the test commits."""
     import os
     import socket
     import subprocess
@@ -192,7 +201,7 @@ def live_asgi_server(transactional_db):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
+    server_env = {
         **os.environ,
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
@@ -201,6 +210,7 @@ def live_asgi_server(transactional_db):
         "DEBUG": "true",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CELERY_TASK_ALWAYS_EAGER": "1",
+        **(env or {}),
     }
     server = subprocess.Popen(  # noqa: S603 (fixed arguments)
         [
@@ -212,11 +222,13 @@ def live_asgi_server(transactional_db):
             "127.0.0.1",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
             "--log-level",
             "warning",
         ],
         cwd=Path(__file__).resolve().parent.parent,
-        env=env,
+        env=server_env,
     )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -229,9 +241,18 @@ def live_asgi_server(transactional_db):
                 server.kill()
                 pytest.fail(f"uvicorn did not start on {base_url}")
             time.sleep(0.2)
-    yield base_url
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def live_asgi_server(transactional_db):
+    """The whole ASGI app (HTTP and websockets) under uvicorn; yields its base URL."""
+    with serve_asgi() as base_url:
+        yield base_url
 
 
 CHROMIUM = "/usr/bin/chromium"
