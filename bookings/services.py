@@ -27,6 +27,7 @@ from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from config.money import to_money
+from core import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +199,7 @@ def _check_bookable(
 def _raise_if_short(quantities: dict[int, int], remaining: dict[int, int], names: dict) -> None:
     short = [pk for pk in quantities if remaining[pk] < quantities[pk]]
     if short:
+        metrics.BOOKINGS.labels(outcome="sold_out").inc()
         raise SoldOut(
             "Not enough tickets left: "
             + ", ".join(f"{names[pk]} ({remaining[pk]} left)" for pk in short)
@@ -320,6 +322,7 @@ def booking_create(
                 reserved=F("reserved") + _seat_delta(quantities)
             )
             availability_changed(campaign.pk)
+            metrics.count_on_commit(metrics.BOOKINGS, outcome="created")
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -351,6 +354,7 @@ def booking_cancel(*, booking_id: int, customer: User) -> Booking:
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+        metrics.count_on_commit(metrics.BOOKINGS, outcome="cancelled")
     return booking
 
 
@@ -374,6 +378,7 @@ def expire_overdue_holds(*, limit: int = EXPIRY_BATCH) -> int:
         Booking.objects.filter(pk__in=booking_ids).update(
             status=Booking.Status.EXPIRED, updated_at=now
         )
+        metrics.count_on_commit(metrics.BOOKINGS, len(booking_ids), outcome="expired")
     logger.info("Expired %d holds", len(booking_ids))
     return len(booking_ids)
 
@@ -416,6 +421,7 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
                 booking.status = Booking.Status.CANCELLED
                 booking.cancelled_at = timezone.now()
                 booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+                metrics.count_on_commit(metrics.BOOKINGS, outcome="cancelled")
             return ConfirmResult(ConfirmOutcome.NEEDS_REFUND, booking)
         if booking.status != Booking.Status.PENDING_PAYMENT and not _reserve_again(booking):
             return ConfirmResult(ConfirmOutcome.NEEDS_REFUND, booking)
@@ -428,6 +434,7 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
         )
         _issue_tickets(booking)
         issued_tickets.booking_tickets_deliver_on_commit(booking_id=booking.pk)
+        metrics.count_on_commit(metrics.BOOKINGS, outcome="confirmed")
     return ConfirmResult(ConfirmOutcome.CONFIRMED, booking)
 
 
@@ -468,6 +475,7 @@ def booking_mark_refunded(*, booking_id: int, actor: User | None) -> Booking:
         booking.status = Booking.Status.REFUNDED
         booking.refunded_at = timezone.now()
         booking.save(update_fields=["status", "refunded_at", "updated_at"])
+        metrics.count_on_commit(metrics.BOOKINGS, outcome="refunded")
         audit_event_record(
             actor=actor,
             action="booking.refunded",
@@ -513,6 +521,7 @@ def campaign_bookings_settle_cancellation(*, campaign_id: int) -> dict[str, int]
                 cancelled_at=timezone.now(),
                 updated_at=timezone.now(),
             )
+            metrics.count_on_commit(metrics.BOOKINGS, len(booking_ids), outcome="cancelled")
         holds_cancelled += len(booking_ids)
     paid = Booking.objects.filter(campaign_id=campaign_id, status=Booking.Status.CONFIRMED)
     paid.filter(refund_requested_at__isnull=True).update(

@@ -29,6 +29,7 @@ from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_boo
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from config.money import to_money
+from core import metrics
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from payments import tasks
 from payments.gateways import (
@@ -202,6 +203,20 @@ def payment_verify_and_confirm(
     itself is not trusted: only the gateway's answer counts, checked for status, tx_ref,
     currency and amount. `booking_id`, when given, must be the payment's booking.
     """
+    result = _verify_and_confirm(
+        tx_ref=tx_ref,
+        source=source,
+        transaction_id=transaction_id,
+        booking_id=booking_id,
+        actor=actor,
+    )
+    metrics.count_on_commit(metrics.PAYMENT_VERIFICATIONS, outcome=result.outcome, source=source)
+    return result
+
+
+def _verify_and_confirm(
+    *, tx_ref: str, source: str, transaction_id: str, booking_id: int | None, actor: User | None
+) -> VerifyResult:
     payment = Payment.objects.filter(tx_ref=tx_ref).first()
     if payment is None or (booking_id is not None and payment.booking_id != booking_id):
         raise PaymentNotFound()
@@ -436,12 +451,14 @@ def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
     given = headers.get("verif-hash") or ""
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
         logger.warning("Webhook refused: %s verif-hash", "wrong" if given else "missing")
+        metrics.WEBHOOKS.labels(outcome="forged" if given else "unsigned").inc()
         raise InvalidSignature()
     try:
         payload = json.loads(body)
-    except ValueError as exc:
-        raise InvalidWebhook() from exc
+    except ValueError:
+        payload = None
     if not isinstance(payload, dict):
+        metrics.WEBHOOKS.labels(outcome="invalid").inc()
         raise InvalidWebhook()
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
     event = str(payload.get("event") or "")[:64]
@@ -466,8 +483,10 @@ def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
             transaction.on_commit(
                 lambda: tasks.process_webhook_event.delay(webhook.pk), robust=True
             )
+            metrics.count_on_commit(metrics.WEBHOOKS, outcome="verified")
     except IntegrityError:
         WebhookEvent.objects.filter(dedupe_key=dedupe_key).update(deliveries=F("deliveries") + 1)
+        metrics.WEBHOOKS.labels(outcome="duplicate").inc()
         return WebhookReceipt(WebhookEvent.objects.get(dedupe_key=dedupe_key), duplicate=True)
     return WebhookReceipt(webhook, duplicate=False)
 

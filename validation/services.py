@@ -20,6 +20,7 @@ from bookings.models import Booking, Ticket
 from bookings.qr import ticket_for_token
 from campaigns.models import Campaign
 from config.errors import Conflict
+from core import metrics
 from validation.models import Scan
 
 Result = Scan.Result
@@ -83,6 +84,15 @@ def _count_entry(*, ticket_id: int) -> bool:
     return counted == 1
 
 
+def _record(**fields) -> Scan:
+    """Store a decided scan. It is counted once its transaction commits: a scan that loses a
+    race on its nonce rolls back and was never made."""
+    scan = Scan.objects.create(**fields)
+    mode = "offline" if scan.offline else "online"
+    metrics.count_on_commit(metrics.SCANS, result=scan.result, mode=mode)
+    return scan
+
+
 def _scan_once(
     *, manager: User, qr: object, device_id: str, nonce: str, scanned_at: datetime, offline: bool
 ) -> Scan:
@@ -96,7 +106,7 @@ def _scan_once(
     }
     decoded, ticket = ticket_for_token(qr)
     if ticket is None:
-        return Scan.objects.create(
+        return _record(
             **record,
             campaign_id=decoded.campaign_id,
             result=Result.INVALID,
@@ -104,7 +114,7 @@ def _scan_once(
         )
     if not manager.managed_campaigns.filter(pk=decoded.campaign_id).exists():
         # Recorded for the admins, but the manager learns nothing about the ticket.
-        return Scan.objects.create(
+        return _record(
             **record,
             ticket=ticket,
             campaign_id=decoded.campaign_id,
@@ -132,7 +142,7 @@ def _scan_once(
         result = Result.ALREADY_USED
         # Offline, the door already let this entry through: the seller must hear of it.
         conflict = offline
-    return Scan.objects.create(
+    return _record(
         **record,
         ticket=ticket,
         campaign_id=decoded.campaign_id,
