@@ -46,6 +46,7 @@ bench: $(STAMP)
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_tickets.py
+	$(BIN)/python scripts/bench_metrics.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
