@@ -271,7 +271,7 @@ def test_processes_sharing_the_directory_are_summed_and_never_share_a_file(tmp_p
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_uvicorn_workers_serve_the_requests_of_both(tmp_path):
+def test_a_scrape_of_one_uvicorn_worker_counts_the_requests_of_both(tmp_path):
     directory = tmp_path / "prometheus"
 
     with serve_asgi(workers=2, env={"PROMETHEUS_MULTIPROC_DIR": str(directory)}) as url:
