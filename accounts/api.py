@@ -118,7 +118,9 @@ class ProfileView(generics.RetrieveUpdateAPIView):
 
 
 class ApplySellerView(APIView):
-    throttle_scope = "auth"
+    @property
+    def throttle_scope(self) -> str:
+        return "seller_application" if self.request.method == "POST" else "auth"
 
     @extend_schema(responses={200: SellerApplicationOutput})
     def get(self, request):
