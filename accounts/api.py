@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import SellerApplication, User
-from accounts.permissions import IsSuperAdmin
+from accounts.permissions import AuditDenials, IsSuperAdmin
 from config.http import client_ip
 from config.serializers import CountryCodeField
 
@@ -100,7 +100,9 @@ class LogoutView(APIView):
         if isinstance(request.auth, SessionBase):
             # A mobile session token is a session of its own: end it.
             user_logged_out.send(sender=type(request.user), request=request, user=request.user)
-            request.auth.delete()
+            services.session_token_revoke(
+                session_key=request.auth.session_key, user=request.user, ip=client_ip(request)
+            )
         else:
             logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -117,7 +119,7 @@ class ProfileView(generics.RetrieveUpdateAPIView):
         services.user_update_profile(user=self.request.user, **serializer.validated_data)
 
 
-class ApplySellerView(APIView):
+class ApplySellerView(AuditDenials, APIView):
     @property
     def throttle_scope(self) -> str:
         return "seller_application" if self.request.method == "POST" else "auth"
@@ -141,7 +143,7 @@ class ApplySellerView(APIView):
         return Response(SellerApplicationOutput(application).data, status=status.HTTP_201_CREATED)
 
 
-class SellerApplicationAdminList(generics.ListAPIView):
+class SellerApplicationAdminList(AuditDenials, generics.ListAPIView):
     permission_classes = [IsSuperAdmin]
     serializer_class = SellerApplicationAdminOutput
     queryset = SellerApplication.objects.select_related("user").order_by("created_at")
@@ -152,7 +154,7 @@ class RejectInput(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-class SellerApplicationApprove(APIView):
+class SellerApplicationApprove(AuditDenials, APIView):
     permission_classes = [IsSuperAdmin]
 
     @extend_schema(request=None, responses={200: SellerApplicationAdminOutput})
@@ -164,7 +166,7 @@ class SellerApplicationApprove(APIView):
         return Response(SellerApplicationAdminOutput(application).data)
 
 
-class SellerApplicationReject(APIView):
+class SellerApplicationReject(AuditDenials, APIView):
     permission_classes = [IsSuperAdmin]
 
     @extend_schema(request=RejectInput, responses={200: SellerApplicationAdminOutput})

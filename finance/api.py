@@ -13,7 +13,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsSeller
+from accounts.permissions import AuditDenials, IsSeller
 from config.http import client_ip
 from config.money import DECIMAL_PLACES, MAX_DIGITS, to_money
 from config.serializers import CountryCodeField, ObjectIdField
@@ -87,7 +87,7 @@ class WithdrawalMethodOutput(serializers.ModelSerializer):
         ]
 
 
-class WithdrawalMethodList(generics.ListAPIView):
+class WithdrawalMethodList(AuditDenials, generics.ListAPIView):
     """The seller's withdrawal methods (account numbers masked); POST adds one."""
 
     permission_classes = [IsSeller]
@@ -109,7 +109,7 @@ class WithdrawalMethodList(generics.ListAPIView):
         return Response(WithdrawalMethodOutput(method).data, status=status.HTTP_201_CREATED)
 
 
-class WithdrawalMethodDetail(generics.RetrieveAPIView):
+class WithdrawalMethodDetail(AuditDenials, generics.RetrieveAPIView):
     """One of the seller's withdrawal methods; DELETE removes it (past payouts keep it)."""
 
     permission_classes = [IsSeller]
@@ -142,7 +142,7 @@ class BalancesOutput(serializers.Serializer):
     balances = BalanceOutput(many=True)
 
 
-class BalanceView(APIView):
+class BalanceView(AuditDenials, APIView):
     """The seller's money per currency: pending, available, paid out."""
 
     permission_classes = [IsSeller]
@@ -168,7 +168,7 @@ class LedgerEntryOutput(serializers.ModelSerializer):
         ]
 
 
-class TransactionList(generics.ListAPIView):
+class TransactionList(AuditDenials, generics.ListAPIView):
     """The seller's ledger, newest first."""
 
     permission_classes = [IsSeller]
@@ -204,7 +204,7 @@ class WithdrawalOutput(serializers.ModelSerializer):
         ]
 
 
-class WithdrawalList(generics.ListAPIView):
+class WithdrawalList(AuditDenials, generics.ListAPIView):
     """The seller's payouts, newest first; POST requests one from the available balance."""
 
     permission_classes = [IsSeller]
@@ -299,7 +299,7 @@ def _is_number(text: str) -> bool:
     return True
 
 
-class ReportView(APIView):
+class ReportView(AuditDenials, APIView):
     """Revenue, fees, refunds and payouts by period and campaign; `format=csv` for a file."""
 
     permission_classes = [IsSeller]

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.permissions import IsSellerOrSuperAdmin
+from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings.models import Booking
 from config.serializers import ObjectIdField
 from payments import services
@@ -65,7 +65,7 @@ GATEWAY_ERRORS = {
 }
 
 
-class PaymentInitialize(APIView):
+class PaymentInitialize(AuditDenials, APIView):
     """Open the gateway's checkout for one's pending booking; repeats return the same one."""
 
     throttle_scope = "payment"
@@ -102,7 +102,7 @@ class PaymentWebhook(APIView):
         return Response({"status": "duplicate" if receipt.duplicate else "received"})
 
 
-class BookingConfirm(APIView):
+class BookingConfirm(AuditDenials, APIView):
     """After the gateway's redirect (mobile apps): verify the payment and confirm the booking.
 
     The body only names the payment; the gateway is asked what really happened.
@@ -132,7 +132,7 @@ class BookingConfirm(APIView):
         return Response(BookingConfirmOutput(result).data)
 
 
-class BookingRefund(APIView):
+class BookingRefund(AuditDenials, APIView):
     """The campaign's seller or a super admin refunds a paid booking through the gateway."""
 
     permission_classes = [IsSellerOrSuperAdmin]
