@@ -2,7 +2,9 @@
 
 import hashlib
 
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -15,6 +17,7 @@ from config.errors import Conflict, InvalidTransition
 TOKEN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 # Floods (permission denials, forged webhooks) leave at most one event per key this often.
 AUDIT_SAMPLE_SECONDS = 60
+ADMIN_LOG_ACTIONS = {ADDITION: "admin.added", CHANGE: "admin.changed", DELETION: "admin.deleted"}
 
 
 class ApplicationExists(Conflict):
@@ -66,6 +69,33 @@ def audit_event_record_sampled(
     if not cache.add(f"audit-sample:{key}", 1, timeout=AUDIT_SAMPLE_SECONDS):
         return None
     return audit_event_record(actor=actor, action=action, ip=ip, metadata=metadata)
+
+
+def audit_admin_log_entries(*, entries: list[LogEntry], ip: str | None) -> list[AuditEvent]:
+    """Mirror what the Django admin wrote to its LogEntry: who added, changed or deleted
+    which object, with Django's change message. Call in the admin's transaction."""
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor_id=entry.user_id,
+            action=ADMIN_LOG_ACTIONS[entry.action_flag],
+            target_type=_content_type_label(entry.content_type_id),
+            target_id=str(entry.object_id or "")[:64],
+            ip=ip,
+            metadata={
+                "object": entry.object_repr,
+                "change_message": entry.get_change_message(),
+                "log_entry": entry.pk,
+            },
+        )
+        for entry in entries
+    )
+
+
+def _content_type_label(content_type_id: int | None) -> str:
+    if content_type_id is None:
+        return ""
+    content_type = ContentType.objects.get_for_id(content_type_id)  # cached per process
+    return f"{content_type.app_label}.{content_type.model}"
 
 
 def user_set_role(

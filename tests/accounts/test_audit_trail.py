@@ -1,13 +1,16 @@
-"""What the audit trail records: permission denials (sampled), tokens minted and revoked."""
+"""What the audit trail records: permission denials (sampled), tokens minted and revoked,
+and every change made in the Django admin."""
 
 import hashlib
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from accounts.models import AuditEvent, User
-from tests.factories import CampaignFactory, ManagerFactory, SellerFactory
+from tests.factories import CampaignFactory, ManagerFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +160,99 @@ def test_a_web_logout_revokes_no_token(client, customer):
         "user.logged_in",
         "user.logged_out",
     ]
+
+
+# --- The Django admin ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(client, super_admin):
+    client.force_login(super_admin)
+    AuditEvent.objects.all().delete()  # the sign-in itself
+    return client
+
+
+def test_an_admin_edit_is_mirrored_from_its_log_entry(admin_client, super_admin):
+    user = UserFactory(email="ada@example.com", name="Ada")
+
+    response = admin_client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {
+            "email": "ada@example.com",
+            "name": "Ada Lovelace",
+            "phone": "",
+            "is_active": "on",
+        },
+        REMOTE_ADDR="198.51.100.20",
+    )
+
+    assert response.status_code == 302, response.content
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.ip, event.target_type, event.target_id) == (
+        "admin.changed",
+        super_admin,
+        "198.51.100.20",
+        "accounts.user",
+        str(user.pk),
+    )
+    assert event.metadata["object"] == "ada@example.com"
+    assert event.metadata["change_message"] == "Changed Name."
+
+
+def test_an_admin_addition_in_a_library_admin_is_mirrored(admin_client, super_admin):
+    response = admin_client.post("/admin/auth/group/add/", {"name": "Door staff"})
+
+    assert response.status_code == 302
+    group = Group.objects.get()
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.target_type, event.target_id) == (
+        "admin.added",
+        super_admin,
+        "auth.group",
+        str(group.pk),
+    )
+    assert event.metadata["change_message"] == "Added."
+
+
+def test_an_admin_bulk_deletion_is_mirrored_object_by_object(admin_client, super_admin):
+    groups = [Group.objects.create(name=name) for name in ("Ushers", "Bar")]
+
+    response = admin_client.post(
+        "/admin/auth/group/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [group.pk for group in groups],
+            "post": "yes",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Group.objects.count() == 0
+    events = AuditEvent.objects.order_by("target_id")
+    assert [(e.action, e.actor_id, e.target_id, e.metadata["object"]) for e in events] == [
+        ("admin.deleted", super_admin.pk, str(groups[0].pk), "Ushers"),
+        ("admin.deleted", super_admin.pk, str(groups[1].pk), "Bar"),
+    ]
+
+
+def test_super_admins_read_the_trail_in_the_admin_and_cannot_change_it(admin_client):
+    seller = SellerFactory(email="sam@example.com")
+    AuditEvent.objects.create(actor=seller, action="token.revoked", ip="203.0.113.1")
+    event = AuditEvent.objects.create(action="webhook.forged", ip="203.0.113.2")
+    AuditEvent.objects.create(action="webhook.forged", created_at=datetime(2020, 1, 1, tzinfo=UTC))
+    changelist = "/admin/accounts/auditevent/"
+
+    searched = admin_client.get(changelist, {"q": "sam@example.com"})
+    by_action = admin_client.get(changelist, {"action": "webhook.forged"})
+    by_date = admin_client.get(changelist, {"created_at__gte": "2021-01-01 00:00:00+00:00"})
+
+    assert searched.status_code == 200
+    assert list(searched.context["cl"].result_list) == [AuditEvent.objects.get(actor=seller)]
+    assert by_action.context["cl"].result_count == 2
+    assert list(by_date.context["cl"].result_list) == [
+        event,
+        AuditEvent.objects.get(actor=seller),
+    ]
+    assert admin_client.get(f"{changelist}add/").status_code == 403
+    assert admin_client.post(f"{changelist}{event.pk}/delete/").status_code == 403
+    assert AuditEvent.objects.count() == 3
