@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings.models import Booking
+from config.http import client_ip
 from config.serializers import ObjectIdField
 from payments import services
 from payments.models import Payment
@@ -90,15 +91,19 @@ class PaymentInitialize(AuditDenials, APIView):
 
 
 class PaymentWebhook(APIView):
-    """Flutterwave's webhook: `verif-hash` checked, stored once, processed in the background."""
+    """Flutterwave's webhook: `verif-hash` checked, stored once, processed in the background.
+
+    Throttled per client address, generously: the gateway retries in bursts."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes: list = []
+    throttle_scope = "webhook"
 
     @extend_schema(exclude=True)
     def post(self, request):
-        receipt = services.webhook_receive(body=request.body, headers=request.headers)
+        receipt = services.webhook_receive(
+            body=request.body, headers=request.headers, ip=client_ip(request)
+        )
         return Response({"status": "duplicate" if receipt.duplicate else "received"})
 
 
