@@ -30,6 +30,7 @@ def _fingerprint(token: str) -> str:
         ("get", "/api/v1/admin/seller-applications/", "api/v1/admin/seller-applications/"),
         ("post", "/api/v1/validation/scan/", "api/v1/validation/scan/"),
         ("get", "/api/v1/campaigns/3/managers/", "api/v1/campaigns/<int:pk>/managers/"),
+        ("get", "/api/v1/admin/audit-events/", "api/v1/admin/audit-events/"),
     ],
 )
 def test_a_refused_signed_in_caller_is_audited(client_for, customer, method, path, route):
