@@ -104,6 +104,7 @@ def test_the_list_costs_two_queries_however_many_actors(
         ({"since": "2026-03-02", "until": "2026-03-04"}, [2, 1]),
         ({"since": "2026-03-03T13:00:00+01:00"}, [3, 2]),
         ({"actor": "nobody@example.com"}, []),
+        ({"since": "0001-01-01T00:00:00Z", "until": "9999-12-31T23:59:59Z"}, [3, 2, 1, 0]),
     ],
 )
 def test_filters(client_for, super_admin, trail, query, expected):
@@ -127,6 +128,8 @@ def test_actor_by_id(client_for, super_admin, trail):
         ({"until": "2026-03-01T25:00:00"}, "until"),
         ({"since": "2026-03-01\x00"}, "since"),
         ({"since": "9" * 5000}, "since"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "since"),
+        ({"until": "9999-12-31T23:59:59-01:00"}, "until"),
         ({"action": "permission\x00denied"}, "action"),
         ({"action": "x" * 65}, "action"),
         ({"actor": "sam"}, "actor"),
