@@ -99,7 +99,7 @@ class SellerApplicationAdmin(admin.ModelAdmin):
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "actor", "target_type", "target_id", "ip"]
-    list_filter = ["action"]
+    list_filter = ["action", "created_at"]
     search_fields = ["action", "actor__email", "target_id", "ip"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"

@@ -1,8 +1,17 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import signals  # noqa: F401  (audit of sign-in and sign-out)
+        from accounts import signals  # noqa: F401  (audit of sign-in, sign-out, throttling)
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin (named in INSTALLED_APPS) with a site whose every change lands in
+    the audit trail."""
+
+    default = False  # "accounts" itself stays AccountsConfig
+    default_site = "accounts.admin_site.AuditedAdminSite"

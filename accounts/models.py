@@ -125,7 +125,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -134,7 +134,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # `?action=` newest first (the admin API and its filters) without a sort.
+            models.Index(fields=["action", "-created_at", "-id"], name="audit_action_created_idx"),
+        ]
 
     def __str__(self):
         return f"{self.action} {self.target_type}:{self.target_id}"

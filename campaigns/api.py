@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.permissions import IsSeller, IsSellerOrSuperAdmin
+from accounts.permissions import AuditDenials, IsSeller, IsSellerOrSuperAdmin
 from campaigns import analytics, live, selectors, services
 from campaigns.filters import CampaignFilter
 from campaigns.models import Campaign, TicketType
@@ -310,7 +310,7 @@ class CampaignAvailability(APIView):
         return Response({"ticket_types": live.availability_snapshot(campaign.pk)})
 
 
-class CampaignAnalytics(APIView):
+class CampaignAnalytics(AuditDenials, APIView):
     permission_classes = [IsSellerOrSuperAdmin]
 
     @extend_schema(responses={200: AnalyticsFiguresOutput})
@@ -321,7 +321,7 @@ class CampaignAnalytics(APIView):
         return Response(analytics.campaign_analytics(campaign=campaign))
 
 
-class CampaignManagers(APIView):
+class CampaignManagers(AuditDenials, APIView):
     permission_classes = [IsSeller]
 
     @extend_schema(responses={200: ManagerOutput(many=True)})

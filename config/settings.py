@@ -34,7 +34,7 @@ CORS_ALLOW_HEADERS = (
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "config.middleware.PathThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -283,13 +284,22 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": _rate("anon", "100/min"),
         "user": _rate("user", "600/min"),
-        "auth": _rate("auth", "20/min"),
+        # Signing in (web start, mobile token exchange) per client address; logout per user.
+        "auth": _rate("auth", "10/min"),
+        "seller_application": _rate("seller_application", "10/hour"),
+        # Flutterwave's webhook, per client address: generous, retries come in bursts.
+        "webhook": _rate("webhook", "600/min"),
         "booking": _rate("booking", "60/min"),
         "payment": _rate("payment", "30/min"),
         "scan": _rate("scan", "600/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Paths served outside DRF that share its throttles (config.middleware.PathThrottleMiddleware).
+THROTTLED_PATHS = {
+    "/accounts/google/login/": "auth",
+    "/_allauth/app/v1/auth/provider/token": "auth",
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from accounts.models import Role, User
+from accounts.services import audit_event_record, audit_event_record_sampled
 from bookings.models import Booking
 from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
 from campaigns.models import Campaign
@@ -440,18 +441,37 @@ def payment_refund_for_cancelled_campaign(*, booking_id: int) -> Booking:
 
 # --- Webhooks -----------------------------------------------------------------------------
 
+# Results of a correctly signed webhook whose payment or transfer the gateway did not confirm
+# (from payment_verify_and_confirm and finance's payout_transfer_completed): audited.
+UNCONFIRMED_WEBHOOK_RESULTS = frozenset(
+    {
+        "unknown_payment",
+        VerifyOutcome.NOT_PAID,
+        VerifyOutcome.MISMATCH,
+        "invalid",
+        "unknown_payout",
+        "no_transfer",
+        "unconfirmed",
+    }
+)
 
-def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
+
+def webhook_receive(*, body: bytes, headers, ip: str | None = None) -> WebhookReceipt:
     """Check `verif-hash`, store the event once and have it processed after commit.
 
-    A wrong or missing hash raises InvalidSignature and stores nothing. The body is kept
-    as sent; it only tells us which transaction to verify.
+    A wrong or missing hash raises InvalidSignature and stores nothing but a
+    `webhook.forged` audit event (sampled: anyone can send these). The body is kept as
+    sent; it only tells us which transaction to verify.
     """
     expected = webhook_secret_hash()
     given = headers.get("verif-hash") or ""
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        logger.warning("Webhook refused: %s verif-hash", "wrong" if given else "missing")
+        reason = "wrong" if given else "missing"
+        logger.warning("Webhook refused: %s verif-hash", reason)
         metrics.WEBHOOKS.labels(outcome="forged" if given else "unsigned").inc()
+        audit_event_record_sampled(
+            actor=None, action="webhook.forged", ip=ip, metadata={"verif_hash": reason}
+        )
         raise InvalidSignature()
     try:
         payload = json.loads(body)
@@ -513,9 +533,22 @@ def webhook_event_process(*, event_id: int) -> str:
             if verified.outcome == VerifyOutcome.UNAVAILABLE:
                 return VerifyOutcome.UNAVAILABLE
             result = verified.outcome
-    WebhookEvent.objects.filter(pk=webhook.pk, processed_at__isnull=True).update(
-        processed_at=timezone.now(), result=result
-    )
+    with transaction.atomic():
+        processed = WebhookEvent.objects.filter(pk=webhook.pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), result=result
+        )
+        if processed and result in UNCONFIRMED_WEBHOOK_RESULTS:
+            audit_event_record(
+                actor=None,
+                action="webhook.unconfirmed",
+                target=webhook,
+                metadata={
+                    "event": webhook.event,
+                    "tx_ref": webhook.tx_ref,
+                    "transaction_id": webhook.transaction_id,
+                    "result": str(result),
+                },
+            )
     return result
 
 

@@ -38,6 +38,32 @@ def _clean_cache():
 
 
 @pytest.fixture
+def throttle_rates(settings):
+    """`throttle_rates(auth="4/min", ...)`: these scopes' rates for this test only."""
+
+    def set_rates(**rates):
+        merged = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates}
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": merged}
+
+    return set_rates
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    """The clock of every throttle (API views and throttled paths), stopped 20 s into a
+    minute (2840 s into an hour) so no window ends mid-test; move it with `.now += 60`."""
+    from config.api import ScopedOrDefaultThrottle
+    from config.middleware import PathThrottleMiddleware
+
+    class Clock:
+        now = 1_000_000_040.0
+
+    monkeypatch.setattr(ScopedOrDefaultThrottle, "timer", lambda self: Clock.now)
+    monkeypatch.setattr(PathThrottleMiddleware, "timer", lambda self: Clock.now)
+    return Clock
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

@@ -12,7 +12,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsManager, IsSeller
+from accounts.permissions import AuditDenials, IsManager, IsSeller
 from bookings.models import Ticket
 from campaigns.models import Campaign
 from config.http import client_ip
@@ -178,7 +178,7 @@ NOT_A_MANAGER = OpenApiResponse(description="Not signed in as a manager")
 NONCE_TAKEN = OpenApiResponse(description="`nonce_taken`: another manager's nonce")
 
 
-class ScanView(APIView):
+class ScanView(AuditDenials, APIView):
     """Validate a QR code at the door; the same nonce again returns the first answer."""
 
     permission_classes = [IsManager]
@@ -200,7 +200,7 @@ class ScanView(APIView):
         return Response(ScanOutput(scan.answer).data)
 
 
-class SyncView(APIView):
+class SyncView(AuditDenials, APIView):
     """Upload scans made offline; applied in `scanned_at` order, known nonces are replays."""
 
     permission_classes = [IsManager]
@@ -225,7 +225,7 @@ class SyncView(APIView):
         return Response(SyncOutput({"results": results}).data)
 
 
-class TicketStatusView(generics.RetrieveAPIView):
+class TicketStatusView(AuditDenials, generics.RetrieveAPIView):
     """A ticket of a campaign the manager is assigned to; any other ticket is 404."""
 
     permission_classes = [IsManager]
@@ -238,7 +238,7 @@ class TicketStatusView(generics.RetrieveAPIView):
         return selectors.tickets_of_manager(manager=self.request.user)
 
 
-class OfflineBundleView(APIView):
+class OfflineBundleView(AuditDenials, APIView):
     """Keys and tickets for validating a campaign offline; assigned managers only."""
 
     permission_classes = [IsManager]
@@ -259,7 +259,7 @@ class OfflineBundleView(APIView):
         return Response(OfflineBundleOutput(bundle).data)
 
 
-class ConflictListView(generics.ListAPIView):
+class ConflictListView(AuditDenials, generics.ListAPIView):
     """Entries admitted offline beyond a ticket's allowance, for the campaign's seller."""
 
     permission_classes = [IsSeller]

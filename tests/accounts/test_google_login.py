@@ -157,7 +157,7 @@ def test_logout_ends_the_mobile_session_token(client, api_client, google_verifie
     user = User.objects.get(email="new.person@example.com")
     assert list(
         AuditEvent.objects.filter(actor=user).order_by("id").values_list("action", flat=True)
-    ) == ["user.logged_in", "user.logged_out"]
+    ) == ["user.logged_in", "user.logged_out", "token.revoked"]
 
 
 def test_logout_ends_the_web_session(client, customer):

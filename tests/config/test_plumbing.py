@@ -36,14 +36,9 @@ FROZEN_NOW = 1_000_000_040.0  # 20 s into a one-minute window
 
 
 @pytest.fixture
-def tight_auth_rate(settings, monkeypatch):
-    from config.api import ScopedOrDefaultThrottle
-
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    monkeypatch.setattr(ScopedOrDefaultThrottle, "timer", lambda self: FROZEN_NOW)
-    yield
-    api_settings.reload()
+def tight_auth_rate(throttle_rates, throttle_clock):
+    throttle_rates(auth="2/min")
+    throttle_clock.now = FROZEN_NOW
 
 
 def test_throttled_scope_answers_429_with_retry_after(client_for, customer, tight_auth_rate):
@@ -195,13 +190,16 @@ def test_cache_objects_share_one_redis_client_and_pool():
 
 
 @pytest.mark.redis
+@pytest.mark.django_db(transaction=True)  # the threads record the trip on their own connections
 def test_simultaneous_requests_never_exceed_the_rate(settings):
-    """Twenty clients from one address at once, five allowed a minute: exactly five pass."""
+    """Twenty clients from one address at once, five allowed a minute: exactly five pass,
+    and the trip is audited once."""
     import threading
 
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
 
+    from accounts.models import AuditEvent
     from config.api import ScopedOrDefaultThrottle
 
     settings.REST_FRAMEWORK = {
@@ -229,3 +227,6 @@ def test_simultaneous_requests_never_exceed_the_rate(settings):
     api_settings.reload()
 
     assert allowed.count(True) == 5
+    assert list(AuditEvent.objects.values_list("action", "ip", "metadata__scope")) == [
+        ("throttle.tripped", "203.0.113.7", "scan")
+    ]
