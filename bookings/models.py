@@ -80,7 +80,11 @@ class Booking(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="booking_status_expiry"),
-            models.Index(fields=["campaign", "status"], name="booking_campaign_status"),
+            # Also answers "overdue holds of this campaign?" from the index alone, which every
+            # booking request asks (bookings.services.booking_create).
+            models.Index(
+                fields=["campaign", "status", "expires_at"], name="booking_campaign_status_exp"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
