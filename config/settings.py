@@ -152,6 +152,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 # RabbitMQ and a worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker no beat runs either: the web server process runs CELERY_BEAT_SCHEDULE
+# itself (core.periodic), so holds expire and campaigns end under `make run` too.
+PERIODIC_JOBS_IN_PROCESS = env.bool("PERIODIC_JOBS_IN_PROCESS", default=not CELERY_BROKER_URL)
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
