@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "accounts.context_processors.invitations",
             ],
         },
     },
@@ -359,6 +360,8 @@ USE_TZ = True
 # --- Domain settings ---------------------------------------------------------------------
 
 BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
+# How long an invitation to manage a campaign can be accepted.
+MANAGER_INVITATION_DAYS = env.int("MANAGER_INVITATION_DAYS", default=7)
 # Dotted path of `handler(booking_id=...)` that refunds a paid booking of a cancelled
 # campaign through the gateway (set by the payments app). None: bookings are only marked
 # `refund_requested_at` and logged. See bookings.services.campaign_bookings_settle_cancellation.
