@@ -1,30 +1,18 @@
 """In headless Chromium: the booking page when its hold runs out while it is open."""
 
 import pytest
-from django.test import Client
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_when_the_countdown_ends_the_page_turns_expired_and_offers_to_book_again(
-    live_server, settings, chromium, customer, ticket_type, book
+    live_server, settings, chromium_page_as, customer, ticket_type, book
 ):
     from playwright.sync_api import expect
 
     settings.BOOKING_HOLD_SECONDS = 3
     booking = book(customer, ticket_type, quantity=2)
-    signed_in = Client()
-    signed_in.force_login(customer)
-    chromium.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = chromium.new_page()
+    page = chromium_page_as(customer)
 
     page.goto(f"{live_server.url}/bookings/{booking.pk}/")
     expect(page.get_by_test_id("pay")).to_be_visible()

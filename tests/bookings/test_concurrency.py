@@ -219,14 +219,23 @@ class _BookerReadsUnlocked(QuerySet):
         return super().select_for_update(**kwargs) if kwargs.get("skip_locked") else self
 
 
-def _race_the_expiry_job_for_one_overdue_hold(monkeypatch):
-    """One overdue hold fills the only seat; the expiry job and a booker both release it.
-
-    Both wait for each other just before marking the hold expired (up to 2 s), the
-    interleaving in which a release done twice would show.
-    """
+def _the_job_and_a_booker_at_once():
+    """One overdue hold takes the only seat; the expiry job and a booker start together."""
     ticket_type = TicketTypeFactory(capacity=1, max_per_booking=1)
     (overdue,) = _overdue_bookings(1, ticket_type)
+    items = [{"ticket_type": ticket_type.pk, "quantity": 1}]
+    expired, booking = run_in_parallel(
+        [services.expire_all_overdue_holds, _booker(UserFactory(), ticket_type.campaign_id, items)]
+    )
+    assert (expired, Booking.objects.get(pk=overdue.pk).status) == (1, "expired")
+    assert isinstance(booking, Booking), booking
+    ticket_type.refresh_from_db()
+    return ticket_type
+
+
+def _race_the_expiry_job_for_one_overdue_hold(monkeypatch):
+    """The job and the booker both release the hold, each waiting (up to 2 s) for the other
+    just before marking it expired: the interleaving in which a double release would show."""
     both_read = threading.Barrier(2, timeout=2)
     mark_expired = services._mark_expired
 
@@ -236,20 +245,7 @@ def _race_the_expiry_job_for_one_overdue_hold(monkeypatch):
         mark_expired(booking_ids, now)
 
     monkeypatch.setattr(services, "_mark_expired", meet_then_mark_expired)
-    expired, booking = run_in_parallel(
-        [
-            services.expire_all_overdue_holds,
-            _booker(
-                UserFactory(),
-                ticket_type.campaign_id,
-                [{"ticket_type": ticket_type.pk, "quantity": 1}],
-            ),
-        ]
-    )
-    assert (expired, Booking.objects.get(pk=overdue.pk).status) == (1, "expired")
-    assert isinstance(booking, Booking), booking
-    ticket_type.refresh_from_db()
-    return ticket_type
+    return _the_job_and_a_booker_at_once()
 
 
 def test_without_the_booking_row_locks_the_booker_releases_a_hold_the_job_released(
@@ -283,8 +279,6 @@ def test_a_booker_arriving_while_the_job_releases_the_hold_waits_for_it_instead_
     Skipping the locked hold would find the only seat still taken and refuse; the booker
     waits for the hold's lock instead and books the seat the job gives back.
     """
-    ticket_type = TicketTypeFactory(capacity=1, max_per_booking=1)
-    (overdue,) = _overdue_bookings(1, ticket_type)
     job_holds_the_hold = threading.Barrier(2, timeout=5)
     release_seats = services._release_seats
     expire_overdue_holds_of = services._expire_overdue_holds_of
@@ -300,20 +294,8 @@ def test_a_booker_arriving_while_the_job_releases_the_hold_waits_for_it_instead_
 
     monkeypatch.setattr(services, "_release_seats", job_releases_late)
     monkeypatch.setattr(services, "_expire_overdue_holds_of", booker_meets_the_job)
-    expired, booking = run_in_parallel(
-        [
-            services.expire_all_overdue_holds,
-            _booker(
-                UserFactory(),
-                ticket_type.campaign_id,
-                [{"ticket_type": ticket_type.pk, "quantity": 1}],
-            ),
-        ]
-    )
 
-    assert expired == 1
-    assert isinstance(booking, Booking), booking
-    assert Booking.objects.get(pk=overdue.pk).status == "expired"
-    ticket_type.refresh_from_db()
+    ticket_type = _the_job_and_a_booker_at_once()
+
     assert ticket_type.reserved == 1
     assert_inventory_clean()

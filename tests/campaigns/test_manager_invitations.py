@@ -14,7 +14,13 @@ from accounts.models import AuditEvent, ManagerInvitation, Role, User
 from accounts.tasks import send_manager_invitation
 from campaigns import services
 from tests.concurrency import run_in_parallel
-from tests.factories import CampaignFactory, ManagerFactory, SuperAdminFactory, UserFactory
+from tests.factories import (
+    CampaignFactory,
+    ManagerFactory,
+    ManagerInvitationFactory,
+    SuperAdminFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -186,18 +192,10 @@ def test_inviting_again_after_expiry_renews_the_invitation_and_sends_it_again(
     assert [event.metadata["renewed"] for event in created] == [False, True]
 
 
-def test_the_invitation_email_goes_out_once_and_never_for_a_closed_invitation(
-    invite, customer, other_seller
-):
+def test_the_invitation_email_goes_out_once_and_never_for_a_closed_invitation(invite, customer):
     invite(customer.email)
     invitation = ManagerInvitation.objects.get()
-    withdrawn = ManagerInvitation.objects.create(
-        target=CampaignFactory(seller=other_seller),
-        email=customer.email,
-        invited_by=other_seller,
-        expires_at=timezone.now() + timedelta(days=7),
-        status="revoked",
-    )
+    withdrawn = ManagerInvitationFactory(email=customer.email, status="revoked")
 
     assert send_manager_invitation.delay(invitation.pk).get() is False
     assert send_manager_invitation.delay(withdrawn.pk).get() is False
@@ -313,11 +311,8 @@ def test_the_invitee_lists_their_open_invitations_only(
     mine = invitation_of(customer)
     invite("someone@example.com")
     elsewhere = CampaignFactory(seller=other_seller, title="Other Night")
-    expired = ManagerInvitation.objects.create(
-        target=elsewhere,
-        email=customer.email,
-        invited_by=other_seller,
-        expires_at=timezone.now() - timedelta(seconds=1),
+    expired = ManagerInvitationFactory(
+        target=elsewhere, email=customer.email, expires_at=timezone.now() - timedelta(seconds=1)
     )
 
     response = client_for(customer).get("/api/v1/auth/invitations/")
@@ -496,15 +491,10 @@ def test_the_schema_documents_invitations(api_client):
 # --- Races (PostgreSQL) ---------------------------------------------------------------------
 
 
-def _two_accepts_meeting_before_deciding(monkeypatch, seller, customer, published):
+def _two_accepts_meeting_before_deciding(monkeypatch, customer, published):
     """Two accepts of one invitation at once, each waiting (up to 2 s) for the other just
     before it records its decision: the interleaving in which a double accept would show."""
-    invitation = ManagerInvitation.objects.create(
-        target=published,
-        email=customer.email,
-        invited_by=seller,
-        expires_at=timezone.now() + timedelta(days=7),
-    )
+    invitation = ManagerInvitationFactory(target=published, email=customer.email)
     both_read = threading.Barrier(2, timeout=2)
     decide = accounts_services._decide
 
@@ -524,8 +514,8 @@ def _two_accepts_meeting_before_deciding(monkeypatch, seller, customer, publishe
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_accepts_at_once_have_one_effect(monkeypatch, seller, customer, published):
-    outcomes = _two_accepts_meeting_before_deciding(monkeypatch, seller, customer, published)
+def test_two_accepts_at_once_have_one_effect(monkeypatch, customer, published):
+    outcomes = _two_accepts_meeting_before_deciding(monkeypatch, customer, published)
 
     assert [o.status for o in outcomes] == ["accepted", "accepted"], outcomes
     assert list(published.managers.all()) == [customer]
@@ -537,12 +527,12 @@ def test_two_accepts_at_once_have_one_effect(monkeypatch, seller, customer, publ
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_without_the_row_locks_two_accepts_at_once_both_take_effect(
-    monkeypatch, seller, customer, published
+    monkeypatch, customer, published
 ):
     """The race the locks close: unlocked, both accepts read `pending` and act."""
     monkeypatch.setattr(QuerySet, "select_for_update", lambda self, **kwargs: self)
 
-    _two_accepts_meeting_before_deciding(monkeypatch, seller, customer, published)
+    _two_accepts_meeting_before_deciding(monkeypatch, customer, published)
 
     assert AuditEvent.objects.filter(action="manager_invitation.accepted").count() == 2
     assert AuditEvent.objects.filter(action="user.role_changed").count() == 2

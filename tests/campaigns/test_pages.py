@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import ManagerInvitation, Role, User
 from campaigns.models import Campaign
-from tests.factories import CampaignFactory, ManagerFactory
+from tests.factories import CampaignFactory, ManagerFactory, ManagerInvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -235,12 +235,7 @@ def test_managers_page_assigns_managers_and_invites_others(browser_for, seller, 
 def test_an_invitee_finds_the_invitation_from_the_nav_and_accepts_it(
     browser_for, seller, customer, published
 ):
-    invitation = ManagerInvitation.objects.create(
-        target=published,
-        email=customer.email,
-        invited_by=seller,
-        expires_at=timezone.now() + timedelta(days=7),
-    )
+    invitation = ManagerInvitationFactory(target=published, email=customer.email)
     client = browser_for(customer)
 
     home = client.get("/").content.decode()
@@ -260,14 +255,9 @@ def test_an_invitee_finds_the_invitation_from_the_nav_and_accepts_it(
 
 
 def test_an_invitee_declines_from_the_page_and_someone_else_cannot(
-    browser_for, seller, customer, published
+    browser_for, customer, published
 ):
-    invitation = ManagerInvitation.objects.create(
-        target=published,
-        email=customer.email,
-        invited_by=seller,
-        expires_at=timezone.now() + timedelta(days=7),
-    )
+    invitation = ManagerInvitationFactory(target=published, email=customer.email)
     intruder = browser_for(User.objects.create_user("intruder@example.com"))
     refused = intruder.post(f"/invitations/{invitation.pk}/accept/", follow=True)
     assert "You have no invitation with this id." in refused.content.decode()
