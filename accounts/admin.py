@@ -1,11 +1,12 @@
-"""Admin for users, seller applications (with review actions) and the read-only audit log."""
+"""Admin for users, seller applications (with review actions), and read-only manager
+invitations and audit log."""
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import render
 
 from accounts import services
-from accounts.models import AuditEvent, SellerApplication, User
+from accounts.models import AuditEvent, ManagerInvitation, SellerApplication, User
 from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
 from config.http import client_ip
@@ -94,6 +95,16 @@ class SellerApplicationAdmin(admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{application}: {exc.detail}", messages.WARNING)
         self.message_user(request, f"{done} application(s) reviewed.")
+
+
+@admin.register(ManagerInvitation)
+class ManagerInvitationAdmin(ReadOnlyAdmin):
+    """Invitations change only through their invitee and the campaign's seller."""
+
+    list_display = ["email", "target", "status", "expires_at", "invited_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "invited_by__email"]
+    list_select_related = ["invited_by"]
 
 
 @admin.register(AuditEvent)

@@ -1,11 +1,14 @@
-"""Reads of the accounts app: the audit trail, for the admin API and its CSV export."""
+"""Reads of the accounts app used by several views and other apps: the audit trail (admin
+API and CSV export) and open manager invitations."""
 
 from collections.abc import Iterator
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, ManagerInvitation, User
+from accounts.services import normalize_email
 
 AUDIT_BATCH = 1000
 
@@ -52,3 +55,12 @@ def audit_event_batches(
         page = events.filter(
             Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lt=last.id)
         )
+
+
+def manager_invitations_open_for(*, user: User) -> QuerySet[ManagerInvitation]:
+    """Invitations `user` can still accept: pending, unexpired, addressed to their e-mail."""
+    return ManagerInvitation.objects.filter(
+        email=normalize_email(user.email),
+        status=ManagerInvitation.Status.PENDING,
+        expires_at__gt=timezone.now(),
+    )

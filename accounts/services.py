@@ -1,7 +1,10 @@
-"""Every write of the accounts app: users and roles, seller applications, audit events."""
+"""Every write of the accounts app: users and roles, seller applications, manager invitations,
+audit events."""
 
 import hashlib
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.contenttypes.models import ContentType
@@ -9,10 +12,11 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
+from rest_framework import status
 
-from accounts.models import AuditEvent, Role, SellerApplication, User
+from accounts.models import AuditEvent, ManagerInvitation, Role, SellerApplication, User
 from accounts.sessions import session_store
-from config.errors import Conflict, InvalidTransition
+from config.errors import Conflict, DomainError, InvalidTransition
 
 TOKEN_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
 # Floods (permission denials, forged webhooks) leave at most one event per key this often.
@@ -28,6 +32,22 @@ class ApplicationExists(Conflict):
 class AlreadySeller(Conflict):
     code = "already_seller"
     default_detail = "You can already sell."
+
+
+class InvitationNotFound(DomainError):
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "You have no invitation with this id."
+
+
+class InvitationExpired(Conflict):
+    code = "invitation_expired"
+    default_detail = "This invitation has expired; ask for a new one."
+
+
+class InvitationClosed(Conflict):
+    code = "invitation_closed"
+    default_detail = "This invitation was already answered or withdrawn."
 
 
 def audit_event_record(
@@ -120,9 +140,14 @@ def user_set_role(
     return user
 
 
+def normalize_email(email: str) -> str:
+    """E-mail addresses are stored and compared in lower case."""
+    return User.objects.normalize_email(email).lower()
+
+
 def user_get_or_create(*, email: str, name: str = "") -> tuple[User, bool]:
     """The user with this e-mail, created (without a password) if new."""
-    email = User.objects.normalize_email(email).lower()
+    email = normalize_email(email)
     try:
         return User.objects.get(email=email), False
     except User.DoesNotExist:
@@ -261,4 +286,159 @@ def seller_application_mark_emailed(*, application_id: int, send) -> bool:
         send(application)
         application.decision_emailed_at = timezone.now()
         application.save(update_fields=["decision_emailed_at"])
+    return True
+
+
+# --- Manager invitations ------------------------------------------------------------------
+
+
+def _lock_pending_invitation(*, target: Model, email: str) -> ManagerInvitation | None:
+    """The pending (possibly expired) invitation of `email` to manage `target`, row-locked."""
+    return (
+        ManagerInvitation.objects.select_for_update()
+        .filter(
+            target_type=ContentType.objects.get_for_model(target),
+            target_id=target.pk,
+            email=email,
+            status=ManagerInvitation.Status.PENDING,
+        )
+        .first()
+    )
+
+
+def manager_invitation_send(
+    *, target: Model, email: str, invited_by: User, ip: str | None = None
+) -> ManagerInvitation:
+    """Invite `email` to manage `target`; e-mailed after commit. Audited.
+
+    The pending invitation of that address returns unchanged (a replay sends nothing); an
+    expired one is renewed and sent again. Call holding a lock on `target`, as the app that
+    owns it does for every change of its managers.
+    """
+    email = normalize_email(email)
+    with transaction.atomic():
+        invitation = _lock_pending_invitation(target=target, email=email)
+        if invitation is not None and not invitation.is_expired:
+            return invitation
+        expires_at = timezone.now() + timedelta(days=settings.MANAGER_INVITATION_DAYS)
+        renewed = invitation is not None
+        if renewed:
+            invitation.expires_at, invitation.invited_by = expires_at, invited_by
+            invitation.emailed_at = None
+            invitation.save(update_fields=["expires_at", "invited_by", "emailed_at"])
+        else:
+            invitation = ManagerInvitation.objects.create(
+                target=target, email=email, invited_by=invited_by, expires_at=expires_at
+            )
+        audit_event_record(
+            actor=invited_by,
+            action="manager_invitation.created",
+            target=invitation,
+            ip=ip,
+            metadata={
+                "email": email,
+                "renewed": renewed,
+                "target": target._meta.label_lower,
+                "target_id": target.pk,
+            },
+        )
+        _email_invitation_on_commit(invitation.pk)
+    return invitation
+
+
+def _email_invitation_on_commit(invitation_id: int) -> None:
+    from accounts.tasks import send_manager_invitation
+
+    send_manager_invitation.delay_on_commit(invitation_id)
+
+
+def _lock_invitation_of(*, invitation_id: int, user: User) -> ManagerInvitation:
+    """The invitation addressed to `user`, row-locked; someone else's reads as not found."""
+    invitation = (
+        ManagerInvitation.objects.select_for_update()
+        .filter(pk=invitation_id, email=normalize_email(user.email))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationNotFound()
+    return invitation
+
+
+def _decide(*, invitation: ManagerInvitation, status: str, user: User, ip: str | None) -> None:
+    invitation.status, invitation.decided_by = status, user
+    invitation.decided_at = timezone.now()
+    invitation.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_event_record(
+        actor=user,
+        action=f"manager_invitation.{status}",
+        target=invitation,
+        ip=ip,
+        metadata={"email": invitation.email, "role": user.role, "target_id": invitation.target_id},
+    )
+
+
+def manager_invitation_accept(
+    *, invitation_id: int, user: User, ip: str | None = None
+) -> tuple[ManagerInvitation, bool]:
+    """`user` accepts an invitation addressed to their e-mail; (invitation, accepted now).
+
+    A customer becomes a manager; a seller, manager or super admin keeps their role. The
+    caller (the app owning the target) assigns `user` when accepted now, in its own
+    transaction around this call, holding the target's lock. Accepting again changes nothing
+    and returns False; an expired, declined or revoked invitation is refused.
+    """
+    with transaction.atomic():
+        invitation = _lock_invitation_of(invitation_id=invitation_id, user=user)
+        if invitation.status == ManagerInvitation.Status.ACCEPTED:
+            return invitation, False
+        if invitation.status != ManagerInvitation.Status.PENDING:
+            raise InvitationClosed(f"This invitation was {invitation.status}.")
+        if invitation.is_expired:
+            raise InvitationExpired()
+        if user.role == Role.CUSTOMER:
+            user_set_role(user=user, role=Role.MANAGER, actor=user, ip=ip)
+        _decide(invitation=invitation, status=ManagerInvitation.Status.ACCEPTED, user=user, ip=ip)
+    return invitation, True
+
+
+def manager_invitation_decline(
+    *, invitation_id: int, user: User, ip: str | None = None
+) -> ManagerInvitation:
+    """`user` turns down an invitation addressed to them; declining again changes nothing."""
+    with transaction.atomic():
+        invitation = _lock_invitation_of(invitation_id=invitation_id, user=user)
+        if invitation.status == ManagerInvitation.Status.DECLINED:
+            return invitation
+        if invitation.status != ManagerInvitation.Status.PENDING:
+            raise InvitationClosed(f"This invitation was {invitation.status}.")
+        _decide(invitation=invitation, status=ManagerInvitation.Status.DECLINED, user=user, ip=ip)
+    return invitation
+
+
+def manager_invitation_revoke(
+    *, target: Model, email: str, actor: User, ip: str | None = None
+) -> bool:
+    """Withdraw the pending invitation of `email` to manage `target`; False if none. Call
+    holding a lock on `target`."""
+    with transaction.atomic():
+        invitation = _lock_pending_invitation(target=target, email=normalize_email(email))
+        if invitation is None:
+            return False
+        _decide(invitation=invitation, status=ManagerInvitation.Status.REVOKED, user=actor, ip=ip)
+    return True
+
+
+def manager_invitation_mark_emailed(*, invitation_id: int, send) -> bool:
+    """Send an invitation once: `send(invitation)` runs only while it is pending and unsent."""
+    with transaction.atomic():
+        invitation = (
+            ManagerInvitation.objects.select_for_update(of=("self",))
+            .select_related("invited_by")
+            .get(pk=invitation_id)
+        )
+        if invitation.emailed_at or invitation.state != ManagerInvitation.Status.PENDING:
+            return False
+        send(invitation)
+        invitation.emailed_at = timezone.now()
+        invitation.save(update_fields=["emailed_at"])
     return True

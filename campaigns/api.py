@@ -1,5 +1,6 @@
 """Campaigns API: search, create and edit with nested ticket types, lifecycle, availability,
-analytics and managers. Views validate and call services; they hold no rules."""
+analytics, managers and the invitations to manage. Views validate and call services; they
+hold no rules."""
 
 from django.conf import settings
 from django.utils import timezone
@@ -7,6 +8,7 @@ from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -16,7 +18,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Role
+from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
+from accounts.models import ManagerInvitation, Role
 from accounts.permissions import AuditDenials, IsSeller, IsSellerOrSuperAdmin
 from campaigns import analytics, live, selectors, services
 from campaigns.filters import CampaignFilter
@@ -182,13 +186,46 @@ class AnalyticsFiguresOutput(serializers.Serializer):
 
 
 class ManagerInput(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
 
 
 class ManagerOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     name = serializers.CharField()
+
+
+class InvitationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    status = serializers.ChoiceField(
+        choices=[*ManagerInvitation.Status.values, ManagerInvitation.EXPIRED],
+        source="state",
+        help_text="`expired`: still pending past `expires_at`; it can no longer be accepted.",
+    )
+    expires_at = serializers.DateTimeField()
+    campaign = inline_serializer(
+        "InvitedCampaign",
+        fields={"id": serializers.IntegerField(), "title": serializers.CharField()},
+        source="target",
+    )
+    invited_by = serializers.SerializerMethodField()
+
+    def get_invited_by(self, invitation) -> str | None:
+        """The inviting seller's name, or e-mail when they have none."""
+        inviter = invitation.invited_by
+        return (inviter.name or inviter.email) if inviter else None
+
+
+class InvitationEnvelope(serializers.Serializer):
+    invitation = InvitationOutput()
+
+
+MANAGER_ADDED = PolymorphicProxySerializer(
+    component_name="ManagerAdded",
+    serializers=[ManagerOutput, InvitationEnvelope],
+    resource_type_field_name=None,
+)
 
 
 def _owned(request, pk: int) -> Campaign:
@@ -330,18 +367,31 @@ class CampaignManagers(AuditDenials, APIView):
         managers = campaign.managers.order_by("email")
         return Response(ManagerOutput(managers, many=True).data)
 
-    @extend_schema(request=ManagerInput, responses={201: ManagerOutput})
+    @extend_schema(
+        request=ManagerInput,
+        responses={201: MANAGER_ADDED},
+        description=(
+            "A user whose role is `manager` (or who already manages the campaign) is assigned "
+            "at once: 201 with the manager. Anyone else (a customer, a seller, an unknown "
+            "address) is invited by e-mail: 201 with `invitation`, and nothing changes until "
+            "they accept. Inviting a pending address again returns its invitation."
+        ),
+    )
     def post(self, request, pk: int):
         campaign = _owned(request, pk)
         data = ManagerInput(data=request.data)
         data.is_valid(raise_exception=True)
-        manager = services.manager_assign(
+        added = services.manager_assign(
             campaign_id=campaign.pk,
             user=request.user,
             email=data.validated_data["email"],
             ip=client_ip(request),
         )
-        return Response(ManagerOutput(manager).data, status=status.HTTP_201_CREATED)
+        if isinstance(added, ManagerInvitation):
+            body = InvitationEnvelope({"invitation": added}).data
+        else:
+            body = ManagerOutput(added).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=ManagerInput,
@@ -353,6 +403,7 @@ class CampaignManagers(AuditDenials, APIView):
                 description="Instead of a body, for clients that cannot send one with DELETE.",
             )
         ],
+        description="Removes the manager and withdraws a pending invitation of that address.",
     )
     def delete(self, request, pk: int):
         campaign = _owned(request, pk)
@@ -365,3 +416,43 @@ class CampaignManagers(AuditDenials, APIView):
             ip=client_ip(request),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyInvitations(APIView):
+    """Invitations to manage a campaign that the signed-in user can still accept."""
+
+    @extend_schema(responses={200: InvitationOutput(many=True)})
+    def get(self, request):
+        invitations = (
+            accounts_selectors.manager_invitations_open_for(user=request.user)
+            .select_related("invited_by")
+            .prefetch_related("target")
+            .order_by("expires_at", "pk")
+        )
+        return Response(InvitationOutput(invitations, many=True).data)
+
+
+class InvitationAccept(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: InvitationOutput},
+        description=(
+            "A customer becomes a manager and is assigned to the campaign. A seller or super "
+            "admin keeps their role and is assigned, which gives them no scanning rights: "
+            "scanning needs the manager role. Accepting again returns the same answer."
+        ),
+    )
+    def post(self, request, pk: int):
+        invitation = services.manager_invitation_accept(
+            invitation_id=pk, user=request.user, ip=client_ip(request)
+        )
+        return Response(InvitationOutput(invitation).data)
+
+
+class InvitationDecline(APIView):
+    @extend_schema(request=None, responses={200: InvitationOutput})
+    def post(self, request, pk: int):
+        invitation = accounts_services.manager_invitation_decline(
+            invitation_id=pk, user=request.user, ip=client_ip(request)
+        )
+        return Response(InvitationOutput(invitation).data)

@@ -4,6 +4,7 @@ import base64
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -56,6 +57,10 @@ class Campaign(models.Model):
     )
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="managed_campaigns", blank=True
+    )
+    # Invitations to manage this campaign (accounts.ManagerInvitation); deleted with it.
+    manager_invitations = GenericRelation(
+        "accounts.ManagerInvitation", content_type_field="target_type", object_id_field="target_id"
     )
     views_count = models.PositiveBigIntegerField(default=0, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -8,14 +8,16 @@ from importlib import import_module
 
 from celery import current_app
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 from rest_framework import status
 
-from accounts.models import Role, User
-from accounts.services import audit_event_record, user_get_or_create, user_set_role
+from accounts import services as accounts_services
+from accounts.models import ManagerInvitation, Role, User
+from accounts.services import audit_event_record
 from campaigns import analytics, live
 from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
 from config.crypto import new_key
@@ -60,13 +62,13 @@ class NotPublishable(DomainError):
 
 class ManagerNotAssignable(Conflict):
     code = "not_assignable"
-    default_detail = "Sellers and super admins cannot be made managers."
+    default_detail = "You own this campaign: invite someone else to manage it."
 
 
 class NotAManager(DomainError):
     code = "not_found"
     status_code = status.HTTP_404_NOT_FOUND
-    default_detail = "This user does not manage this campaign."
+    default_detail = "This user neither manages this campaign nor is invited to."
 
 
 def _unique_slug(title: str) -> str:
@@ -258,34 +260,57 @@ def campaign_end_finished() -> int:
         ).update(status=Campaign.Status.ENDED, updated_at=timezone.now())
 
 
-def manager_assign(*, campaign_id: int, user: User, email: str, ip: str | None = None) -> User:
-    """Make the user with `email` (created if new) a MANAGER of the campaign."""
+def _assign(*, campaign: Campaign, manager: User, actor: User, ip: str | None) -> None:
+    """Add a manager to a campaign locked by the caller, audited; already there: nothing."""
+    if campaign.managers.filter(pk=manager.pk).exists():
+        return
+    campaign.managers.add(manager)
+    audit_event_record(
+        actor=actor,
+        action="campaign.manager_assigned",
+        target=campaign,
+        ip=ip,
+        metadata={"manager": manager.email},
+    )
+
+
+def manager_assign(
+    *, campaign_id: int, user: User, email: str, ip: str | None = None
+) -> User | ManagerInvitation:
+    """Add a manager by e-mail: a user whose role is manager (or who already manages the
+    campaign) is assigned at once and returned; anyone else is invited, and the invitation
+    returned. Nobody's role changes here: an invitee's changes only when they accept."""
+    email = accounts_services.normalize_email(email)
     with transaction.atomic():
         campaign = _lock_owned(campaign_id=campaign_id, user=user)
-        manager, _ = user_get_or_create(email=email)
-        if manager.role in (Role.SELLER, Role.SUPER_ADMIN):
-            raise ManagerNotAssignable(f"{manager.email} is a {manager.get_role_display()}.")
-        user_set_role(user=manager, role=Role.MANAGER, actor=user, ip=ip)
-        campaign.managers.add(manager)
-        audit_event_record(
-            actor=user,
-            action="campaign.manager_assigned",
-            target=campaign,
-            ip=ip,
-            metadata={"manager": manager.email},
+        if email == user.email:
+            raise ManagerNotAssignable()
+        manager = User.objects.filter(email=email).first()
+        if manager is not None and (
+            manager.role == Role.MANAGER or campaign.managers.filter(pk=manager.pk).exists()
+        ):
+            _assign(campaign=campaign, manager=manager, actor=user, ip=ip)
+            return manager
+        return accounts_services.manager_invitation_send(
+            target=campaign, email=email, invited_by=user, ip=ip
         )
-    return manager
 
 
 def manager_remove(*, campaign_id: int, user: User, email: str, ip: str | None = None) -> None:
-    """Take a manager off the campaign; their role stays (they may manage others)."""
+    """Take a manager off the campaign and withdraw a pending invitation of that e-mail.
+
+    The manager's role stays (they may manage others)."""
+    email = accounts_services.normalize_email(email)
     with transaction.atomic():
         campaign = _lock_owned(campaign_id=campaign_id, user=user)
-        manager = campaign.managers.filter(
-            email=User.objects.normalize_email(email).lower()
-        ).first()
+        revoked = accounts_services.manager_invitation_revoke(
+            target=campaign, email=email, actor=user, ip=ip
+        )
+        manager = campaign.managers.filter(email=email).first()
         if manager is None:
-            raise NotAManager(f"{email} does not manage this campaign.")
+            if revoked:
+                return
+            raise NotAManager(f"{email} neither manages this campaign nor is invited to.")
         campaign.managers.remove(manager)
         audit_event_record(
             actor=user,
@@ -294,6 +319,34 @@ def manager_remove(*, campaign_id: int, user: User, email: str, ip: str | None =
             ip=ip,
             metadata={"manager": manager.email},
         )
+
+
+def manager_invitation_accept(
+    *, invitation_id: int, user: User, ip: str | None = None
+) -> ManagerInvitation:
+    """The invitee accepts: assigned to the campaign once, whatever the replays and races.
+
+    Locks the campaign, then the invitation (the order every change of managers takes).
+    A seller or super admin keeps their role: being assigned does not let them scan, which
+    stays with the manager role (validation's permission checks).
+    """
+    campaign_id = (
+        ManagerInvitation.objects.filter(
+            pk=invitation_id, target_type=ContentType.objects.get_for_model(Campaign)
+        )
+        .values_list("target_id", flat=True)
+        .first()
+    )
+    if campaign_id is None:
+        raise accounts_services.InvitationNotFound()
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
+        invitation, accepted_now = accounts_services.manager_invitation_accept(
+            invitation_id=invitation_id, user=user, ip=ip
+        )
+        if accepted_now:
+            _assign(campaign=campaign, manager=user, actor=user, ip=ip)
+    return invitation
 
 
 def _add_views(campaign_id: int, day, views: int) -> None:

@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "accounts.context_processors.invitations",
             ],
         },
     },
@@ -154,6 +155,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 # RabbitMQ and a worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker no beat runs either: the web server process runs CELERY_BEAT_SCHEDULE
+# itself (core.periodic), so holds expire and campaigns end under `make run` too.
+PERIODIC_JOBS_IN_PROCESS = env.bool("PERIODIC_JOBS_IN_PROCESS", default=not CELERY_BROKER_URL)
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -367,6 +371,8 @@ USE_TZ = True
 # --- Domain settings ---------------------------------------------------------------------
 
 BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
+# How long an invitation to manage a campaign can be accepted.
+MANAGER_INVITATION_DAYS = env.int("MANAGER_INVITATION_DAYS", default=7)
 # Dotted path of `handler(booking_id=...)` that refunds a paid booking of a cancelled
 # campaign through the gateway (set by the payments app). None: bookings are only marked
 # `refund_requested_at` and logged. See bookings.services.campaign_bookings_settle_cancellation.

@@ -317,3 +317,25 @@ def chromium(tmp_path, monkeypatch):
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def chromium_page_as(chromium, live_server, settings):
+    """`chromium_page_as(user)`: a new Chromium page signed in as `user` on the live server."""
+    from django.test import Client
+
+    def make(user):
+        signed_in = Client()
+        signed_in.force_login(user)
+        chromium.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        return chromium.new_page()
+
+    return make

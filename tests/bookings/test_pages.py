@@ -1,6 +1,10 @@
 """The bookings pages: book from the campaign page, the booking page, lists, the seller view."""
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
@@ -95,6 +99,51 @@ def test_my_bookings_lists_mine_only_and_others_booking_page_is_404(
     assert theirs.reference not in listing
     assert "Pending payment" in listing
     assert client.get(f"/bookings/{theirs.pk}/").status_code == 404
+
+
+def test_a_pending_booking_page_counts_down_the_servers_seconds_and_offers_pay(
+    client, customer, ticket_type, book, settings
+):
+    settings.BOOKING_HOLD_SECONDS = 600
+    booking = book(customer, ticket_type)
+    client.force_login(customer)
+
+    content = client.get(f"/bookings/{booking.pk}/").content.decode()
+
+    # The server's own count (rounded up), whatever the phone's clock says.
+    assert re.search(r'data-seconds-left="(\d+)"', content).group(1) in ("600", "599")
+    assert 'data-testid="pay"' in content
+    assert "Cancel booking" in content
+    assert 'id="hold-ended"' not in content
+
+
+@pytest.mark.parametrize("released", [True, False], ids=["expired", "overdue_not_yet_released"])
+def test_an_ended_hold_page_says_it_expired_and_offers_to_book_again_never_to_pay(
+    client, customer, ticket_type, book, released
+):
+    booking = book(customer, ticket_type, quantity=2)
+    Booking.objects.filter(pk=booking.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    if released:
+        services.expire_all_overdue_holds()
+    client.force_login(customer)
+
+    content = client.get(f"/bookings/{booking.pk}/").content.decode()
+    listing = client.get("/bookings/").content.decode()
+
+    assert f"Booking {booking.reference} · Expired</small>" in content
+    assert "<strong>This booking has expired.</strong>" in content
+    assert (
+        f'<a href="/campaigns/{ticket_type.campaign.slug}/" role="button">Book again</a>' in content
+    )
+    assert 'data-testid="pay"' not in content
+    assert f"/payments/pay/{booking.pk}/" not in content
+    assert "Cancel booking" not in content
+    assert 'id="countdown"' not in content
+    assert "<td>Expired</td>" in listing
+    # Showing the page releases nothing: that is the booking path's and the job's work.
+    assert Booking.objects.get(pk=booking.pk).status == (
+        "expired" if released else "pending_payment"
+    )
 
 
 def test_cancel_from_the_booking_page(client, customer, ticket_type, book):

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Role, User
+from accounts.models import AuditEvent, ManagerInvitation, Role, User
 from campaigns import services, tasks
 from campaigns.models import Campaign, TicketType
 from tests.factories import CampaignFactory, ManagerFactory, TicketTypeFactory
@@ -441,45 +441,22 @@ def test_availability_of_a_draft_is_404_for_others(client_for, api_client, selle
 # --- managers -------------------------------------------------------------------------
 
 
-def test_owner_assigns_a_new_manager_by_email(client_for, seller, published):
+def test_owner_assigns_a_manager_at_once_and_changes_no_role(client_for, seller, published):
+    manager = ManagerFactory(email="door@example.com", name="")
+
     response = client_for(seller).post(
         f"/api/v1/campaigns/{published.pk}/managers/", {"email": "Door@Example.com"}
     )
 
     assert response.status_code == 201
-    manager = User.objects.get(email="door@example.com")
     assert response.json() == {"id": manager.pk, "email": "door@example.com", "name": ""}
+    manager.refresh_from_db()
     assert manager.role == Role.MANAGER
-    assert not manager.has_usable_password()
     assert list(published.managers.all()) == [manager]
     assert AuditEvent.objects.filter(action="campaign.manager_assigned").count() == 1
+    assert not AuditEvent.objects.filter(action="user.role_changed").exists()
     listed = client_for(seller).get(f"/api/v1/campaigns/{published.pk}/managers/").json()
     assert listed == [{"id": manager.pk, "email": "door@example.com", "name": ""}]
-
-
-def test_assigning_a_customer_makes_them_a_manager(client_for, seller, customer, published):
-    client_for(seller).post(
-        f"/api/v1/campaigns/{published.pk}/managers/", {"email": customer.email}
-    )
-
-    customer.refresh_from_db()
-    assert customer.role == Role.MANAGER
-    assert (
-        AuditEvent.objects.filter(action="user.role_changed", target_id=str(customer.pk)).count()
-        == 1
-    )
-
-
-def test_sellers_cannot_be_made_managers(client_for, seller, other_seller, published):
-    response = client_for(seller).post(
-        f"/api/v1/campaigns/{published.pk}/managers/", {"email": other_seller.email}
-    )
-
-    assert response.status_code == 409
-    assert response.json()["code"] == "not_assignable"
-    other_seller.refresh_from_db()
-    assert other_seller.role == Role.SELLER
-    assert published.managers.count() == 0
 
 
 def test_owner_removes_a_manager(client_for, seller, published):
@@ -530,6 +507,7 @@ def test_only_the_owner_manages_managers(
 
     assert response.status_code in (status if isinstance(status, tuple) else (status,))
     assert not User.objects.filter(email="door@example.com").exists()
+    assert not ManagerInvitation.objects.exists()
 
 
 def test_seller_lists_own_campaigns_in_every_status(

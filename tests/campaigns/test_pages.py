@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import ManagerInvitation, Role, User
 from campaigns.models import Campaign
-from tests.factories import CampaignFactory
+from tests.factories import CampaignFactory, ManagerFactory, ManagerInvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -208,20 +208,67 @@ def test_publish_and_cancel_buttons(browser_for, seller, draft):
     assert "Cancelled: sales stopped" in page.content.decode()
 
 
-def test_managers_page_assigns_and_removes(browser_for, seller, published):
+def test_managers_page_assigns_managers_and_invites_others(browser_for, seller, published):
+    manager = ManagerFactory(email="door@example.com")
     client = browser_for(seller)
+    url = f"/seller/campaigns/{published.pk}/managers/"
 
-    client.post(
-        f"/seller/campaigns/{published.pk}/managers/",
-        {"email": "door@example.com", "action": "assign"},
+    assigned = client.post(url, {"email": "door@example.com", "action": "assign"}, follow=True)
+    invited = client.post(url, {"email": "new@example.com", "action": "assign"}, follow=True)
+
+    assert list(published.managers.all()) == [manager]
+    assert "door@example.com now manages this campaign." in assigned.content.decode()
+    page = invited.content.decode()
+    assert "Invitation sent to new@example.com." in page
+    invitation = ManagerInvitation.objects.get()
+    assert (
+        f"<tr><td>new@example.com</td>\n      <td>Pending until "
+        f"{invitation.expires_at:%-d %b %Y}</td>" in page
     )
-    assert list(published.managers.values_list("email", flat=True)) == ["door@example.com"]
-    page = client.get(f"/seller/campaigns/{published.pk}/managers/")
-    assert "door@example.com" in page.content.decode()
-    client.post(
-        f"/seller/campaigns/{published.pk}/managers/",
-        {"email": "door@example.com", "action": "remove"},
-    )
+    client.post(url, {"email": "door@example.com", "action": "remove"})
+    withdrawn = client.post(url, {"email": "new@example.com", "action": "remove"}, follow=True)
+    assert published.managers.count() == 0
+    assert ManagerInvitation.objects.get().status == "revoked"
+    assert "No pending invitations." in withdrawn.content.decode()
+
+
+def test_an_invitee_finds_the_invitation_from_the_nav_and_accepts_it(
+    browser_for, seller, customer, published
+):
+    invitation = ManagerInvitationFactory(target=published, email=customer.email)
+    client = browser_for(customer)
+
+    home = client.get("/").content.decode()
+    page = client.get("/invitations/").content.decode()
+    accepted = client.post(f"/invitations/{invitation.pk}/accept/", follow=True)
+
+    assert '<a href="/invitations/">Invitations (1)</a>' in home
+    assert "<header><strong>Jazz Night</strong></header>" in page
+    assert "Sam Seller invites" in page
+    assert f'action="/invitations/{invitation.pk}/accept/"' in page
+    assert "You now manage Jazz Night." in accepted.content.decode()
+    assert "No invitations are waiting for you." in accepted.content.decode()
+    assert "Invitations (" not in accepted.content.decode()
+    customer.refresh_from_db()
+    assert customer.role == Role.MANAGER
+    assert list(published.managers.all()) == [customer]
+
+
+def test_an_invitee_declines_from_the_page_and_someone_else_cannot(
+    browser_for, customer, published
+):
+    invitation = ManagerInvitationFactory(target=published, email=customer.email)
+    intruder = browser_for(User.objects.create_user("intruder@example.com"))
+    refused = intruder.post(f"/invitations/{invitation.pk}/accept/", follow=True)
+    assert "You have no invitation with this id." in refused.content.decode()
+
+    declined = browser_for(customer).post(f"/invitations/{invitation.pk}/decline/", follow=True)
+
+    assert "Invitation declined." in declined.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.status == "declined"
+    customer.refresh_from_db()
+    assert customer.role == Role.CUSTOMER
     assert published.managers.count() == 0
 
 

@@ -5,7 +5,6 @@ the redirect and the return page all run as they would against Flutterwave.
 """
 
 import pytest
-from django.test import Client
 
 from bookings.models import Booking
 from payments.models import Payment, WebhookEvent
@@ -14,23 +13,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_book_pay_in_the_sandbox_and_see_the_booking_confirmed(
-    sandbox, live_server, settings, chromium, customer, ticket_type
+    sandbox, live_server, settings, chromium_page_as, customer, ticket_type
 ):
     from playwright.sync_api import expect
 
     settings.SITE_URL = live_server.url
-    signed_in = Client()
-    signed_in.force_login(customer)
-    chromium.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = chromium.new_page()
+    page = chromium_page_as(customer)
 
     page.goto(f"{live_server.url}{ticket_type.campaign.get_absolute_url()}")
     page.fill(f"#quantity_{ticket_type.pk}", "2")
