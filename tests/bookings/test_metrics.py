@@ -62,9 +62,8 @@ def test_cancelled_expired_confirmed_and_refunded_bookings_are_counted(
     with django_capture_on_commit_callbacks(execute=True):
         cancelled = book(customer, ticket_type)
         services.booking_cancel(booking_id=cancelled.pk, customer=customer)
-        for _ in range(2):
-            overdue = book(customer, ticket_type)
-            Booking.objects.filter(pk=overdue.pk).update(expires_at=timezone.now())
+        overdue = [book(customer, ticket_type) for _ in range(2)]
+        Booking.objects.filter(pk__in=[b.pk for b in overdue]).update(expires_at=timezone.now())
         assert services.expire_all_overdue_holds() == 2
         paid = book(customer, ticket_type)
         services.confirm_booking(booking_id=paid.pk, source="test")
@@ -90,9 +89,10 @@ def test_overdue_hold_age_is_0_then_the_oldest_overdue_hold_then_0_after_expiry(
 
     assert scrape(client)[OVERDUE] == {"": 0.0}
 
-    for seconds in (30, 90):
-        overdue = book(customer, ticket_type)
-        Booking.objects.filter(pk=overdue.pk).update(expires_at=now - timedelta(seconds=seconds))
+    # Both are booked before either is overdue: a booking releases overdue holds of its type.
+    held = [book(customer, ticket_type) for _ in range(2)]
+    for booking, seconds in zip(held, (30, 90), strict=True):
+        Booking.objects.filter(pk=booking.pk).update(expires_at=now - timedelta(seconds=seconds))
 
     assert scrape(client)[OVERDUE] == {"": 90.0}
 

@@ -343,6 +343,7 @@ def test_a_customer_who_accepts_becomes_a_manager_of_that_campaign(
     assert (invitation.status, invitation.decided_by) == ("accepted", customer)
     assert _actions("") == [
         "manager_invitation.created",
+        "permission.denied",  # the bundle, before accepting
         "user.role_changed",
         "manager_invitation.accepted",
         "campaign.manager_assigned",
