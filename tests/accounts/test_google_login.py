@@ -153,7 +153,7 @@ def test_logout_ends_the_mobile_session_token(client, api_client, google_verifie
 
     assert response.status_code == 204
     after = api_client.get("/api/v1/auth/profile/", HTTP_X_SESSION_TOKEN=token)
-    assert after.status_code == 403
+    assert after.status_code == 401
     user = User.objects.get(email="new.person@example.com")
     assert list(
         AuditEvent.objects.filter(actor=user).order_by("id").values_list("action", flat=True)
@@ -166,7 +166,7 @@ def test_logout_ends_the_web_session(client, customer):
     response = client.post("/api/v1/auth/logout/")
 
     assert response.status_code == 204
-    assert client.get("/api/v1/auth/profile/").status_code == 403
+    assert client.get("/api/v1/auth/profile/").status_code == 401
     assert AuditEvent.objects.filter(actor=customer, action="user.logged_out").count() == 1
 
 

@@ -77,7 +77,7 @@ def test_request_id_is_echoed_and_logged(client, caplog):
     assert (record.request_id, record.path, record.status) == (
         "abc-123",
         "/api/v1/auth/profile/",
-        403,
+        401,
     )
     assert record.duration_ms >= 0
 
