@@ -84,6 +84,11 @@ class GoogleLoginView(APIView):
     throttle_scope = "auth"
     schema = None
 
+    def perform_content_negotiation(self, request, force=False):
+        # Browsers ask for text/html; the answer is a redirect whatever they accept, and
+        # errors (a throttle) fall back to JSON instead of a 406.
+        return super().perform_content_negotiation(request, force=True)
+
     def get(self, request):
         url = reverse("google_login") + "?process=login"
         next_url = request.query_params.get("next", "")

@@ -9,7 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from allauth.socialaccount.providers.google import views as google_views
 from django.conf import settings
+from rest_framework.renderers import JSONRenderer
 
+from accounts.api import GoogleLoginView
 from accounts.models import AuditEvent, Role, User
 from tests.factories import ManagerFactory
 
@@ -43,6 +45,19 @@ def google_verifier(monkeypatch):
 
     monkeypatch.setattr(google_views, "_verify_and_decode", verify)
     return claims
+
+
+@pytest.mark.parametrize(
+    "accept", ["text/html", "text/html,application/xhtml+xml,*/*;q=0.8", "application/json"]
+)
+def test_web_sign_in_redirects_browsers_and_api_clients_alike(client, monkeypatch, accept):
+    # Production renders JSON only (the browsable API exists with DEBUG on).
+    monkeypatch.setattr(GoogleLoginView, "renderer_classes", [JSONRenderer])
+
+    response = client.get("/api/v1/auth/google/?next=/my/tickets/", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/google/login/?process=login&next=/my/tickets/"
 
 
 def test_web_sign_in_redirects_to_google_with_our_client_id(client):
