@@ -1,6 +1,5 @@
 """The public campaign search, shared by the API list and the home page."""
 
-import json
 import re
 
 import django_filters
@@ -9,18 +8,20 @@ from django.db.models import Exists, OuterRef, Q
 
 from campaigns.models import TicketType
 from config.choices import VenueType
+from core.limits import ATTRIBUTE_KEY_LENGTH
+from core.request_guard import Refused, load_json
 
 ATTRIBUTE_PREFIX = "attr."
-ATTRIBUTE_KEY = re.compile(r"^(?!.*__)[\w -]{1,40}$")
+ATTRIBUTE_KEY = re.compile(rf"^(?!.*__)[\w -]{{1,{ATTRIBUTE_KEY_LENGTH}}}$")
 
 
 def _attribute_candidates(raw: str) -> list:
     """What `attr.<key>=raw` may match: the text itself and, if it parses, its JSON value
-    (so `true` finds booleans and `4` finds numbers)."""
+    (so `true` finds booleans and `4` finds numbers; `1e400` is only text)."""
     candidates = [raw]
     try:
-        parsed = json.loads(raw)
-    except ValueError:
+        parsed = load_json(raw)
+    except Refused:
         return candidates
     if isinstance(parsed, bool | int | float) and parsed != raw:
         candidates.append(parsed)

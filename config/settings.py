@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # After CORS (so a refusal carries its headers), before sessions and every view.
+    "core.request_guard.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -258,6 +260,11 @@ ENCRYPTION_KEY = env("ENCRYPTION_KEY", default=DEV_ENCRYPTION_KEY)
 
 # --- API ---------------------------------------------------------------------------------
 
+# Request limits (README, "API limits"), refused by core.request_guard before any view runs.
+# Django's own limit on bodies it reads is the same number.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
+MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=20)
+
 
 def _rate(scope: str, default: str) -> str:
     return env(f"THROTTLE_RATE_{scope.upper()}", default=default)
@@ -270,7 +277,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.request_guard.GuardedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -16,6 +16,9 @@ api_v1 = [
     path("", include("finance.urls")),
 ]
 
+handler400 = "core.request_guard.bad_request"
+handler500 = "core.request_guard.server_error"
+
 urlpatterns = [
     path("health", health, name="health"),
     path("health/", health),

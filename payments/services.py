@@ -29,6 +29,7 @@ from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_boo
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from config.money import to_money
+from core.request_guard import Refused, load_json
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from payments import tasks
 from payments.gateways import (
@@ -438,9 +439,9 @@ def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
         logger.warning("Webhook refused: %s verif-hash", "wrong" if given else "missing")
         raise InvalidSignature()
     try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise InvalidWebhook() from exc
+        payload = load_json(body)  # the request guard's rules, whoever calls
+    except Refused as refusal:
+        raise InvalidWebhook(refusal.detail) from None
     if not isinstance(payload, dict):
         raise InvalidWebhook()
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}

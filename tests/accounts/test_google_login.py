@@ -178,7 +178,7 @@ def test_logout_ends_the_mobile_session_token(client, api_client, google_verifie
 def test_logout_ends_the_web_session(client, customer):
     client.force_login(customer)
 
-    response = client.post("/api/v1/auth/logout/")
+    response = client.post("/api/v1/auth/logout/", content_type="application/json")
 
     assert response.status_code == 204
     assert client.get("/api/v1/auth/profile/").status_code == 401
