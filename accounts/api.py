@@ -17,6 +17,7 @@ from accounts.models import SellerApplication, User
 from accounts.permissions import IsSuperAdmin
 from config.http import client_ip
 from config.serializers import CountryCodeField
+from core.strict import StrictTypes
 
 
 class SellerApplicationOutput(serializers.ModelSerializer):
@@ -52,7 +53,7 @@ class SellerApplicationAdminOutput(SellerApplicationOutput):
         fields = [*SellerApplicationOutput.Meta.fields, "user"]
 
 
-class SellerApplicationInput(serializers.ModelSerializer):
+class SellerApplicationInput(StrictTypes, serializers.ModelSerializer):
     country = CountryCodeField()
 
     class Meta:
@@ -60,7 +61,7 @@ class SellerApplicationInput(serializers.ModelSerializer):
         fields = ["business_name", "business_type", "phone", "country", "description"]
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(StrictTypes, serializers.ModelSerializer):
     seller_application_status = serializers.SerializerMethodField()
 
     class Meta:
@@ -151,7 +152,7 @@ class SellerApplicationAdminList(generics.ListAPIView):
     filterset_fields = ["status"]
 
 
-class RejectInput(serializers.Serializer):
+class RejectInput(StrictTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 

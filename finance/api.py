@@ -17,6 +17,7 @@ from accounts.permissions import IsSeller
 from config.http import client_ip
 from config.money import DECIMAL_PLACES, MAX_DIGITS, to_money
 from config.serializers import CountryCodeField, ObjectIdField
+from core.strict import StrictTypes
 from finance import selectors, services
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 
@@ -44,10 +45,11 @@ def _money_field(**kwargs) -> serializers.DecimalField:
 # --- Withdrawal methods -------------------------------------------------------------------
 
 
-class WithdrawalMethodInput(serializers.Serializer):
+class WithdrawalMethodInput(StrictTypes, serializers.Serializer):
     kind = serializers.ChoiceField(choices=WithdrawalMethod.Kind.choices)
     bank_code = serializers.RegexField(
         services.BANK_CODE.pattern,
+        max_length=20,
         help_text="Flutterwave bank code, or the mobile money operator code (e.g. MPS).",
     )
     account_number = serializers.CharField(
@@ -183,7 +185,7 @@ class TransactionList(generics.ListAPIView):
 # --- Withdrawals --------------------------------------------------------------------------
 
 
-class WithdrawalInput(serializers.Serializer):
+class WithdrawalInput(StrictTypes, serializers.Serializer):
     amount = _money_field(min_value=to_money("0.01"))
     currency = serializers.ChoiceField(choices=settings.CURRENCIES)
     method = ObjectIdField()
