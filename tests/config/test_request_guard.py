@@ -12,7 +12,7 @@ from django.urls.resolvers import RoutePattern
 from rest_framework.exceptions import ParseError
 
 from campaigns.models import Campaign
-from core.request_guard import GuardedJSONParser, RequestGuardMiddleware
+from core.request_guard import GuardedJSONParser, Refused, RequestGuardMiddleware, load_json
 from tests.campaigns.conftest import campaign_payload
 
 pytestmark = pytest.mark.django_db
@@ -282,6 +282,19 @@ def test_allauth_provider_token_refuses_surrogate_keys_and_deep_nesting_anonymou
 
     assert (keys.status_code, keys.json()["code"]) == (400, "invalid_characters")
     assert (deep.status_code, deep.json()["code"]) == (400, "nesting_too_deep")
+
+
+def test_text_handed_over_as_a_string_is_held_to_the_same_rules():
+    with pytest.raises(Refused) as raw_surrogate:
+        load_json('{"note": "\ud800"}')
+    with pytest.raises(Refused) as escaped_nul:
+        load_json('{"note": "\\u0000"}')
+
+    assert (raw_surrogate.value.code, escaped_nul.value.code) == (
+        "invalid_characters",
+        "invalid_characters",
+    )
+    assert load_json('{"note": "[[[[[[[[[[[[[[[[[[[[[[[[[["}') == {"note": "[" * 26}
 
 
 def test_drf_parser_applies_the_same_rules_without_the_middleware():
