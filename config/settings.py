@@ -307,7 +307,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Campaigns, bookings, payments, tickets, door validation and seller finance. "
         "Mobile and scripted clients send `X-Session-Token`; browsers use the session "
-        "cookie."
+        "cookie. Without credentials a call is 401 with `WWW-Authenticate`; a signed-in "
+        "user without the right is 403.\n\n"
+        "Errors are `{code, detail}` (plus `fields` for validation). Limits, refused before "
+        f"any work: bodies up to {DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (413), JSON only "
+        f"(415), nested at most {MAX_JSON_DEPTH} deep, no NUL or lone surrogate in any "
+        "string, key, query or header, finite numbers (400); a value of the wrong JSON type "
+        "is refused, never coerced. Field lengths and list sizes are in the schema below."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
