@@ -1,9 +1,12 @@
 """The public campaign search, shared by the API list and the home page."""
 
 import re
+from datetime import UTC
 
 import django_filters
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
 from campaigns.models import TicketType
@@ -28,6 +31,22 @@ def _attribute_candidates(raw: str) -> list:
     return candidates
 
 
+class UtcDateTimeField(forms.DateTimeField):
+    """An ISO 8601 time in any offset, compared in UTC: PostgreSQL refuses offsets beyond
+    ±15:59 that ISO allows (+16:35), and a time that leaves the calendar in UTC is invalid."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return value and value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.DateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class CampaignFilter(django_filters.FilterSet):
     """Filters of DESIGN.md plus `attr.<key>=<value>`: a campaign matches when one of its
     ticket types has that attribute with that value."""
@@ -37,8 +56,8 @@ class CampaignFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
     currency = django_filters.ChoiceFilter(choices=[(code, code) for code in settings.CURRENCIES])
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Search")
-    starts_after = django_filters.DateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.DateTimeFilter(field_name="starts_at", lookup_expr="lte")
+    starts_after = UtcDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = UtcDateTimeFilter(field_name="starts_at", lookup_expr="lte")
     min_price = django_filters.NumberFilter(method="filter_price", min_value=0)
     max_price = django_filters.NumberFilter(method="filter_price", min_value=0)
     ordering = django_filters.OrderingFilter(
