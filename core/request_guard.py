@@ -104,24 +104,24 @@ def load_json(body: bytes | str):
             body = body.decode("utf-8")
         except UnicodeDecodeError:
             raise Refused(400, "parse_error", "The body is not valid UTF-8.") from None
+    max_depth = limits.max_json_depth()
     try:
         value = json.loads(body, parse_float=_finite_float, parse_constant=_no_constants)
-    except RecursionError:
+        # Only an escape (or, in text handed over as str, the character itself) can put NUL
+        # or a surrogate in a value, and fewer brackets than the limit cannot nest deeper:
+        # most bodies need no walk (scripts/bench_guard.py).
+        if (
+            "\\u" in body
+            or UNREPRESENTABLE.search(body)
+            or body.count("[") + body.count("{") > max_depth
+        ):
+            _check(value, 1, max_depth)
+    except RecursionError:  # deeper than the interpreter's stack, whatever the setting
         raise _too_deep() from None
     except json.JSONDecodeError as exc:
         raise Refused(400, "parse_error", f"JSON parse error - {exc}") from None
     except ValueError:  # an integer past Python's digit limit (sys.get_int_max_str_digits)
         raise Refused(400, "number_out_of_range", "A number in the body is too long.") from None
-    max_depth = limits.max_json_depth()
-    # Only an escape (or, in text handed over as str, the character itself) can put NUL or
-    # a surrogate in a value, and fewer brackets than the limit cannot nest deeper: most
-    # bodies need no walk (scripts/bench_guard.py).
-    if (
-        "\\u" in body
-        or UNREPRESENTABLE.search(body)
-        or body.count("[") + body.count("{") > max_depth
-    ):
-        _check(value, 1, max_depth)
     return value
 
 
