@@ -21,6 +21,7 @@ from accounts.permissions import AuditDenials, IsSuperAdmin
 from config.http import client_ip
 from config.serializers import CountryCodeField, ObjectIdField
 from core.csv_export import CSVOrJSONView, csv_streaming_response
+from core.strict import StrictTypes
 
 
 class SellerApplicationOutput(serializers.ModelSerializer):
@@ -56,7 +57,7 @@ class SellerApplicationAdminOutput(SellerApplicationOutput):
         fields = [*SellerApplicationOutput.Meta.fields, "user"]
 
 
-class SellerApplicationInput(serializers.ModelSerializer):
+class SellerApplicationInput(StrictTypes, serializers.ModelSerializer):
     country = CountryCodeField()
 
     class Meta:
@@ -64,7 +65,7 @@ class SellerApplicationInput(serializers.ModelSerializer):
         fields = ["business_name", "business_type", "phone", "country", "description"]
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(StrictTypes, serializers.ModelSerializer):
     seller_application_status = serializers.SerializerMethodField()
 
     class Meta:
@@ -87,6 +88,11 @@ class GoogleLoginView(APIView):
     permission_classes = [AllowAny]
     throttle_scope = "auth"
     schema = None
+
+    def perform_content_negotiation(self, request, force=False):
+        # Browsers ask for text/html; the answer is a redirect whatever they accept, and
+        # errors (a throttle) fall back to JSON instead of a 406.
+        return super().perform_content_negotiation(request, force=True)
 
     def get(self, request):
         url = reverse("google_login") + "?process=login"
@@ -154,7 +160,7 @@ class SellerApplicationAdminList(AuditDenials, generics.ListAPIView):
     filterset_fields = ["status"]
 
 
-class RejectInput(serializers.Serializer):
+class RejectInput(StrictTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 

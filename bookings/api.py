@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from bookings import selectors, services
 from bookings.models import Booking, BookingItem, Ticket
 from config.serializers import ObjectIdField
+from core.strict import StrictTypes
 
 MAX_QUANTITY = 1000
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
@@ -28,12 +29,12 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 )
 
 
-class BookingItemInput(serializers.Serializer):
+class BookingItemInput(StrictTypes, serializers.Serializer):
     ticket_type = ObjectIdField()
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
-class BookingCreateInput(serializers.Serializer):
+class BookingCreateInput(StrictTypes, serializers.Serializer):
     campaign = ObjectIdField()
     items = BookingItemInput(
         many=True, allow_empty=False, max_length=services.MAX_ITEMS_PER_BOOKING

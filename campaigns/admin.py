@@ -2,8 +2,10 @@
 in the API and pages; the admin is for support staff looking things up."""
 
 from django.contrib import admin
+from django.db import models
 
 from campaigns.models import Campaign, CampaignDailyViews, TicketType
+from core.request_guard import GuardedJSONDecoder
 
 
 class TicketTypeInline(admin.TabularInline):
@@ -22,6 +24,8 @@ class TicketTypeInline(admin.TabularInline):
         "position",
     ]
     readonly_fields = ["reserved"]
+    # Attributes typed in the admin follow the API's JSON rules (depth, NUL, finite numbers).
+    formfield_overrides = {models.JSONField: {"decoder": GuardedJSONDecoder}}
 
 
 @admin.register(Campaign)

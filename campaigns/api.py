@@ -4,7 +4,6 @@ hold no rules."""
 
 from django.conf import settings
 from django.utils import timezone
-from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -30,12 +29,56 @@ from config.choices import VenueType
 from config.errors import NotPermitted
 from config.http import client_ip
 from config.money import DECIMAL_PLACES, MAX_DIGITS
+from config.serializers import CountryCodeField as IsoCountryCodeField
 from config.serializers import ObjectIdField
+from core import limits
+from core.strict import StrictTypes
 
 
-@extend_schema_field({"type": "string", "description": "ISO 3166 alpha-2 country code"})
-class CountryCodeField(CountryField):
-    """A country code; documented as a string, not a 250-entry enumeration."""
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 2,
+        "pattern": "^[A-Z]{2}$",
+        "description": "ISO 3166 alpha-2 country code",
+    }
+)
+class CountryCodeField(IsoCountryCodeField):
+    """An exact country code; documented as a string, not a 250-entry enumeration."""
+
+
+_ATTRIBUTE_SCALARS = [
+    {"type": "string", "maxLength": limits.ATTRIBUTE_TEXT_LENGTH},
+    {"type": "number"},
+    {"type": "boolean"},
+]
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": limits.ATTRIBUTES_PER_TICKET_TYPE,
+        "additionalProperties": {
+            "anyOf": [
+                *_ATTRIBUTE_SCALARS,
+                {
+                    "type": "array",
+                    "maxItems": limits.ATTRIBUTE_LIST_ITEMS,
+                    "items": {"anyOf": _ATTRIBUTE_SCALARS},
+                },
+            ]
+        },
+        "description": (
+            f"Seller-defined fields: at most {limits.ATTRIBUTES_PER_TICKET_TYPE} keys of 1 to "
+            f"{limits.ATTRIBUTE_KEY_LENGTH} characters (no `__`); values are text of up to "
+            f"{limits.ATTRIBUTE_TEXT_LENGTH} characters, numbers, booleans, or lists of up to "
+            f"{limits.ATTRIBUTE_LIST_ITEMS} of those."
+        ),
+    }
+)
+class AttributesField(serializers.JSONField):
+    """Ticket-type attributes, validated by campaigns.validators and documented with their
+    limits."""
 
 
 class TicketTypeOutput(serializers.ModelSerializer):
@@ -84,7 +127,7 @@ class CampaignOutput(serializers.ModelSerializer):
 TICKET_TYPE_REQUIRED = ("name", "price", "capacity")
 
 
-class TicketTypeInput(serializers.Serializer):
+class TicketTypeInput(StrictTypes, serializers.Serializer):
     """A ticket type to add (no `id`) or to change (its `id`)."""
 
     id = ObjectIdField(required=False)
@@ -98,7 +141,7 @@ class TicketTypeInput(serializers.Serializer):
     scans_allowed = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     sales_start = serializers.DateTimeField(required=False, allow_null=True)
     sales_end = serializers.DateTimeField(required=False, allow_null=True)
-    attributes = serializers.JSONField(required=False, validators=[validate_attributes])
+    attributes = AttributesField(required=False, validators=[validate_attributes])
 
     def validate(self, data):
         # PATCH makes every nested field optional; a new ticket type still needs these.
@@ -113,7 +156,7 @@ class TicketTypeInput(serializers.Serializer):
         return data
 
 
-class CampaignInput(serializers.Serializer):
+class CampaignInput(StrictTypes, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     venue_type = serializers.ChoiceField(choices=VenueType.choices)
@@ -124,7 +167,9 @@ class CampaignInput(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     currency = serializers.ChoiceField(choices=[(code, code) for code in settings.CURRENCIES])
-    ticket_types = TicketTypeInput(many=True, allow_empty=False)
+    ticket_types = TicketTypeInput(
+        many=True, allow_empty=False, max_length=limits.TICKET_TYPES_PER_CAMPAIGN
+    )
 
     def validate(self, data):
         campaign = self.instance
@@ -185,7 +230,7 @@ class AnalyticsFiguresOutput(serializers.Serializer):
     )
 
 
-class ManagerInput(serializers.Serializer):
+class ManagerInput(StrictTypes, serializers.Serializer):
     email = serializers.EmailField(max_length=254)
 
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 from campaigns.models import Campaign
 from campaigns.validators import validate_attributes
 from config.money import DECIMAL_PLACES, MAX_DIGITS
+from core.limits import TICKET_TYPES_PER_CAMPAIGN
+from core.request_guard import GuardedJSONDecoder
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -60,6 +62,7 @@ class TicketTypeForm(forms.Form):
         required=False,
         initial=dict,
         validators=[validate_attributes],
+        decoder=GuardedJSONDecoder,
         widget=forms.Textarea(attrs={"rows": 2, "class": "attributes-json"}),
         help_text='JSON object, e.g. {"table_size": 6, "drinks_included": true}',
     )
@@ -75,7 +78,13 @@ class TicketTypeForm(forms.Form):
 
 
 TicketTypeFormSet = forms.formset_factory(
-    TicketTypeForm, extra=0, min_num=1, validate_min=True, can_delete=True, max_num=50
+    TicketTypeForm,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    can_delete=True,
+    max_num=TICKET_TYPES_PER_CAMPAIGN,
+    validate_max=True,
 )
 
 

@@ -5,6 +5,7 @@ its APIView defaults (see config/exceptions.py for the error handler).
 """
 
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
@@ -14,8 +15,10 @@ from config.http import client_ip
 from core.ratelimit import rate_limit_take
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Unknown paths under /api/ answer JSON, not the HTML 404 page."""
+    """Unknown API paths answer JSON for every method: not the HTML 404 page, and not the
+    CSRF refusal a POST would otherwise meet before reaching here."""
     return JsonResponse(
         {"code": "not_found", "detail": "No API endpoint at this path."},
         status=status.HTTP_404_NOT_FOUND,

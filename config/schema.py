@@ -1,6 +1,25 @@
-"""OpenAPI additions for endpoints that are not DRF views: allauth's token login, /health."""
+"""OpenAPI additions: nested list limits, and the endpoints that are not DRF views (allauth's
+token login, /health)."""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import is_list_serializer
 
 PROVIDER_TOKEN_PATH = "/_allauth/app/v1/auth/provider/token"
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's, also showing the bounds of nested lists (`many=True` serializers),
+    which it leaves out, as `minItems` and `maxItems`."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if schema and is_list_serializer(field):
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+            min_items = max(field.min_length or 0, 0 if field.allow_empty else 1)
+            if min_items:
+                schema["minItems"] = min_items
+        return schema
 
 
 def add_non_drf_paths(result, generator, request, public):

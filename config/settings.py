@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # After CORS (so a refusal carries its headers), before sessions and every view.
+    "core.request_guard.RequestGuardMiddleware",
     "config.middleware.PathThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -264,6 +266,11 @@ ENCRYPTION_KEY = env("ENCRYPTION_KEY", default=DEV_ENCRYPTION_KEY)
 
 # --- API ---------------------------------------------------------------------------------
 
+# Request limits (README, "API limits"), refused by core.request_guard before any view runs.
+# Django's own limit on bodies it reads is the same number.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
+MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=20)
+
 
 def _rate(scope: str, default: str) -> str:
     return env(f"THROTTLE_RATE_{scope.upper()}", default=default)
@@ -271,16 +278,16 @@ def _rate(scope: str, default: str) -> str:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "allauth.headless.contrib.rest_framework.authentication.XSessionTokenAuthentication",
+        "accounts.authentication.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.request_guard.GuardedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "config.api.ScopedOrDefaultThrottle",
@@ -315,7 +322,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Campaigns, bookings, payments, tickets, door validation and seller finance. "
         "Mobile and scripted clients send `X-Session-Token`; browsers use the session "
-        "cookie."
+        "cookie. Without credentials a call is 401 with `WWW-Authenticate`; a signed-in "
+        "user without the right is 403.\n\n"
+        "Errors are `{code, detail}` (plus `fields` for validation). Limits, refused before "
+        f"any work: bodies up to {DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (413), JSON only "
+        f"(415), nested at most {MAX_JSON_DEPTH} deep, no NUL or lone surrogate in any "
+        "string, key, query or header, finite numbers (400); a value of the wrong JSON type "
+        "is refused, never coerced. Field lengths and list sizes are in the schema below."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -17,6 +17,9 @@ api_v1 = [
     path("", include("finance.urls")),
 ]
 
+handler400 = "core.request_guard.bad_request"
+handler500 = "core.request_guard.server_error"
+
 urlpatterns = [
     path("health", health, name="health"),
     path("health/", health),
@@ -25,6 +28,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
+    re_path(r"^_allauth/", api_not_found),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),

@@ -15,6 +15,7 @@ from config.http import client_ip
 from config.money import DECIMAL_PLACES, MAX_DIGITS, to_money
 from config.serializers import CountryCodeField, ObjectIdField
 from core.csv_export import CSVOrJSONView, csv_lines
+from core.strict import StrictTypes
 from finance import selectors, services
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 
@@ -42,10 +43,11 @@ def _money_field(**kwargs) -> serializers.DecimalField:
 # --- Withdrawal methods -------------------------------------------------------------------
 
 
-class WithdrawalMethodInput(serializers.Serializer):
+class WithdrawalMethodInput(StrictTypes, serializers.Serializer):
     kind = serializers.ChoiceField(choices=WithdrawalMethod.Kind.choices)
     bank_code = serializers.RegexField(
         services.BANK_CODE.pattern,
+        max_length=20,
         help_text="Flutterwave bank code, or the mobile money operator code (e.g. MPS).",
     )
     account_number = serializers.CharField(
@@ -181,7 +183,7 @@ class TransactionList(AuditDenials, generics.ListAPIView):
 # --- Withdrawals --------------------------------------------------------------------------
 
 
-class WithdrawalInput(serializers.Serializer):
+class WithdrawalInput(StrictTypes, serializers.Serializer):
     amount = _money_field(min_value=to_money("0.01"))
     currency = serializers.ChoiceField(choices=settings.CURRENCIES)
     method = ObjectIdField()

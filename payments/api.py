@@ -12,11 +12,12 @@ from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings.models import Booking
 from config.http import client_ip
 from config.serializers import ObjectIdField
+from core.strict import StrictTypes
 from payments import services
 from payments.models import Payment
 
 
-class PaymentInitializeInput(serializers.Serializer):
+class PaymentInitializeInput(StrictTypes, serializers.Serializer):
     booking = ObjectIdField()
 
 
@@ -25,7 +26,7 @@ class PaymentInitializeOutput(serializers.Serializer):
     tx_ref = serializers.CharField()
 
 
-class BookingConfirmInput(serializers.Serializer):
+class BookingConfirmInput(StrictTypes, serializers.Serializer):
     """What the gateway's redirect carried; only `tx_ref` is needed, nothing is trusted."""
 
     tx_ref = serializers.CharField(max_length=64)

@@ -31,6 +31,7 @@ from campaigns.models import Campaign
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 from config.money import to_money
 from core import metrics
+from core.request_guard import Refused, load_json
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from payments import tasks
 from payments.gateways import (
@@ -474,9 +475,10 @@ def webhook_receive(*, body: bytes, headers, ip: str | None = None) -> WebhookRe
         )
         raise InvalidSignature()
     try:
-        payload = json.loads(body)
-    except ValueError:
-        payload = None
+        payload = load_json(body)  # the request guard's rules, whoever calls
+    except Refused as refusal:
+        metrics.WEBHOOKS.labels(outcome="invalid").inc()
+        raise InvalidWebhook(refusal.detail) from None
     if not isinstance(payload, dict):
         metrics.WEBHOOKS.labels(outcome="invalid").inc()
         raise InvalidWebhook()

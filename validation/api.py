@@ -16,6 +16,7 @@ from accounts.permissions import AuditDenials, IsManager, IsSeller
 from bookings.models import Ticket
 from campaigns.models import Campaign
 from config.http import client_ip
+from core.strict import StrictTypes
 from validation import selectors, services
 from validation.models import Scan
 
@@ -31,15 +32,6 @@ MAX_OFFLINE_AGE = timedelta(days=30)
 NONCE_FORMAT = RegexValidator(
     r"\A[A-Za-z0-9_.:-]{8,64}\Z", "Use 8 to 64 letters, digits or the characters _ . : -."
 )
-
-
-class StrictCharField(serializers.CharField):
-    """A string field that refuses numbers and other JSON types instead of converting them."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -60,18 +52,18 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 def _device_id_field():
-    return StrictCharField(max_length=100)
+    return serializers.CharField(max_length=100)
 
 
-class ScanInput(serializers.Serializer):
-    qr = StrictCharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
+class ScanInput(StrictTypes, serializers.Serializer):
+    qr = serializers.CharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
     device_id = _device_id_field()
-    nonce = StrictCharField(required=False, validators=[NONCE_FORMAT])
+    nonce = serializers.CharField(required=False, max_length=64, validators=[NONCE_FORMAT])
 
 
-class OfflineScanInput(serializers.Serializer):
-    nonce = StrictCharField(validators=[NONCE_FORMAT])
-    qr = StrictCharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
+class OfflineScanInput(StrictTypes, serializers.Serializer):
+    nonce = serializers.CharField(max_length=64, validators=[NONCE_FORMAT])
+    qr = serializers.CharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
     scanned_at = AwareDateTimeField()
 
     def validate_scanned_at(self, value):
@@ -83,7 +75,7 @@ class OfflineScanInput(serializers.Serializer):
         return value
 
 
-class SyncInput(serializers.Serializer):
+class SyncInput(StrictTypes, serializers.Serializer):
     device_id = _device_id_field()
     scans = OfflineScanInput(many=True, allow_empty=False, max_length=MAX_SYNC_SCANS)
 

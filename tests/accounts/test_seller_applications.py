@@ -61,7 +61,7 @@ def test_a_seller_cannot_apply_again(client_for, seller):
 
 def test_anonymous_cannot_apply(api_client):
     response = api_client.post("/api/v1/auth/apply-seller/", VALID, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert SellerApplication.objects.count() == 0
 
 

@@ -239,7 +239,7 @@ def test_campaign_not_on_sale_is_409(client_for, customer, ticket_type):
 
 def test_anonymous_cannot_book_or_list(api_client, ticket_type):
     for response in (api_client.post(URL, _body(ticket_type)), api_client.get(URL)):
-        assert response.status_code == 403
+        assert response.status_code == 401
         assert response.json()["code"] == "not_authenticated"
     assert Booking.objects.count() == 0
 

@@ -229,6 +229,25 @@ def test_invalid_edit_is_400_and_changes_nothing(client_for, seller, published, 
     assert published.venue_type == "event"
 
 
+@pytest.mark.parametrize("method", ["put", "patch"])
+@pytest.mark.parametrize("country", [[], {"a": 1}])
+def test_a_wrongly_typed_country_never_wipes_the_campaigns_country(
+    client_for, seller, draft, method, country
+):
+    from tests.campaigns.conftest import campaign_payload
+
+    body = campaign_payload(country=country) if method == "put" else {"country": country}
+
+    response = getattr(client_for(seller), method)(
+        f"/api/v1/campaigns/{draft.pk}/", body, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["country"]
+    draft.refresh_from_db()
+    assert draft.country.code == "NG"
+
+
 def test_ended_campaign_cannot_be_edited(client_for, seller, published):
     Campaign.objects.filter(pk=published.pk).update(status="ended")
 

@@ -157,12 +157,41 @@ def test_seller_creates_a_campaign_from_the_form(browser_for, seller):
         {"currency": "XYZ"},
         {"ends_at": "2000-01-01T00:00"},
         {"types-TOTAL_FORMS": "0"},
+        {"types-0-attributes": '{"note": "a\\u0000b"}'},
+        {"types-0-attributes": '{"\\u0000": 1}'},
+        {"types-0-attributes": '{"note": "\\ud800"}'},
+        {"types-0-attributes": '{"size": 1e400}'},
+        {"types-0-attributes": '{"size": NaN}'},
+        {"types-0-attributes": "[" * 20000 + "]" * 20000},
     ],
 )
 def test_invalid_form_creates_nothing(browser_for, seller, overrides):
     response = browser_for(seller).post("/seller/campaigns/new/", _form_data(**overrides))
 
     assert response.status_code == 200
+    assert Campaign.objects.count() == 0
+
+
+def test_the_form_takes_at_most_50_ticket_types(browser_for, seller):
+    rows = {
+        f"types-{number}-{field}": value
+        for number in range(51)
+        for field, value in {
+            "name": f"Type {number}",
+            "price": "10",
+            "capacity": "5",
+            "max_per_booking": "1",
+            "scans_allowed": "1",
+            "attributes": "",
+        }.items()
+    }
+
+    response = browser_for(seller).post(
+        "/seller/campaigns/new/", _form_data(**rows, **{"types-TOTAL_FORMS": "51"})
+    )
+
+    assert response.status_code == 200
+    assert "Please submit at most 50 forms." in response.content.decode()
     assert Campaign.objects.count() == 0
 
 

@@ -5,14 +5,26 @@ import logging
 
 import pytest
 from django.core.cache import cache, caches
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.settings import api_settings
 
 pytestmark = pytest.mark.django_db
 
 
-def test_unknown_api_path_is_json_404(api_client):
-    response = api_client.get("/api/v1/no-such-thing/")
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v2/x", "/_allauth/nothing"])
+def test_unknown_api_paths_are_json_404_for_every_method(customer, method, path):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(customer)  # a browser session: CSRF would refuse a POST before routing
+
+    body = (
+        {"data": "{}", "content_type": "application/json"}
+        if method in ("post", "put", "patch", "delete")
+        else {}
+    )
+
+    response = getattr(client, method)(path, **body)
+
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "detail": "No API endpoint at this path."}
 
@@ -72,7 +84,7 @@ def test_request_id_is_echoed_and_logged(client, caplog):
     assert (record.request_id, record.path, record.status) == (
         "abc-123",
         "/api/v1/auth/profile/",
-        403,
+        401,
     )
     assert record.duration_ms >= 0
 

@@ -147,7 +147,7 @@ def test_confirm_needs_a_signed_in_user(flw, payment, booking, client_for):
         _confirm_url(booking), {"tx_ref": payment.tx_ref}, format="json"
     )
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 
 
