@@ -36,7 +36,13 @@ def rate_limit_take(*, scope: str, ident: str, rate: str, now: float, request=No
     window = int(now // duration)
     key = f"throttle_{scope}_{ident}:{window}"
     cache.add(key, 0, timeout=duration + 5)
-    count = cache.incr(key)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The counter vanished between add and incr (evicted, or the cache was flushed):
+        # this request starts the window again rather than failing.
+        cache.set(key, 1, timeout=duration + 5)
+        count = 1
     if count <= limit:
         return None
     if count == limit + 1:

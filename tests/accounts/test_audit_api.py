@@ -126,11 +126,9 @@ def test_actor_by_id(client_for, super_admin, trail):
         ({"since": "yesterday"}, "since"),
         ({"since": "2026-02-30"}, "since"),
         ({"until": "2026-03-01T25:00:00"}, "until"),
-        ({"since": "2026-03-01\x00"}, "since"),
         ({"since": "9" * 5000}, "since"),
         ({"since": "0001-01-01T00:00:00+01:00"}, "since"),
         ({"until": "9999-12-31T23:59:59-01:00"}, "until"),
-        ({"action": "permission\x00denied"}, "action"),
         ({"action": "x" * 65}, "action"),
         ({"actor": "sam"}, "actor"),
         ({"actor": "-1"}, "actor"),
@@ -259,3 +257,10 @@ def test_the_endpoint_and_its_filters_are_in_the_schema(api_client):
         "page",
         "page_size",
     }
+
+
+@pytest.mark.parametrize("query", [{"since": "2026-03-01\x00"}, {"action": "permission\x00denied"}])
+def test_nul_in_a_filter_is_refused_by_the_request_guard(client_for, super_admin, trail, query):
+    response = client_for(super_admin).get(URL, query)
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_characters")

@@ -155,7 +155,7 @@ def test_the_mobile_app_logout_through_allauth_revokes_the_token_on_the_record(c
 def test_a_web_logout_revokes_no_token(client, customer):
     client.force_login(customer)
 
-    client.post("/api/v1/auth/logout/")
+    client.post("/api/v1/auth/logout/", content_type="application/json")
 
     assert list(AuditEvent.objects.values_list("action", flat=True).order_by("id")) == [
         "user.logged_in",

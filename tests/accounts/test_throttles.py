@@ -135,3 +135,23 @@ def test_seller_applications_have_their_own_budget_per_user(
         "seller_application",
         "/api/v1/auth/apply-seller/",
     )
+
+
+def test_a_counter_that_vanishes_between_add_and_increment_restarts_its_window(monkeypatch):
+    from django.core.cache import cache
+
+    from core import ratelimit
+
+    real_add = cache.add
+
+    def add_then_lose_the_key(key, *args, **kwargs):
+        added = real_add(key, *args, **kwargs)
+        cache.delete(key)  # evicted, or the cache flushed, just after the add
+        return added
+
+    monkeypatch.setattr(ratelimit.cache, "add", add_then_lose_the_key)
+
+    retry = ratelimit.rate_limit_take(scope="auth", ident="203.0.113.9", rate="1/min", now=0.0)
+
+    assert retry is None
+    assert cache.get("throttle_auth_203.0.113.9:0") == 1
