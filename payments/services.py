@@ -28,7 +28,7 @@ from bookings.models import Booking
 from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
-from config.money import to_money
+from core.money_format import format_money
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from payments import tasks
 from payments.gateways import (
@@ -246,8 +246,8 @@ def payment_verify_and_confirm(
         return _mark_failed(
             payment,
             found,
-            reason=f"Paid {to_money(found.amount)} {found.currency}, expected {payment.amount} "
-            f"{payment.currency}.",
+            reason=f"Paid {format_money(found.amount, found.currency)}, expected "
+            f"{format_money(payment.amount, payment.currency)}.",
             outcome=VerifyOutcome.MISMATCH,
         )
     return _settle(payment, found, source=source, actor=actor)
