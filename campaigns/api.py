@@ -2,6 +2,7 @@
 analytics and managers. Views validate and call services; they hold no rules."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +22,7 @@ from accounts.permissions import IsSeller, IsSellerOrSuperAdmin
 from campaigns import analytics, live, selectors, services
 from campaigns.filters import CampaignFilter
 from campaigns.models import Campaign, TicketType
-from campaigns.validators import validate_attributes
+from campaigns.validators import validate_attribute_labels, validate_attributes
 from config.choices import VenueType
 from config.errors import NotPermitted
 from config.http import client_ip
@@ -50,6 +51,7 @@ class TicketTypeOutput(serializers.ModelSerializer):
             "sales_start",
             "sales_end",
             "attributes",
+            "attribute_labels",
         ]
 
 
@@ -95,6 +97,11 @@ class TicketTypeInput(serializers.Serializer):
     sales_start = serializers.DateTimeField(required=False, allow_null=True)
     sales_end = serializers.DateTimeField(required=False, allow_null=True)
     attributes = serializers.JSONField(required=False, validators=[validate_attributes])
+    attribute_labels = serializers.JSONField(
+        required=False,
+        validators=[validate_attribute_labels],
+        help_text="What buyers read for each attribute: {key: label}, keys of `attributes`.",
+    )
 
     def validate(self, data):
         # PATCH makes every nested field optional; a new ticket type still needs these.
@@ -106,6 +113,13 @@ class TicketTypeInput(serializers.Serializer):
         start, end = data.get("sales_start"), data.get("sales_end")
         if start and end and end <= start:
             raise serializers.ValidationError({"sales_end": ["Sales must end after they start."]})
+        # Against the attributes sent alongside; a change of labels alone is checked by the
+        # service against the stored attributes.
+        if "attribute_labels" in data and ("attributes" in data or "id" not in data):
+            try:
+                validate_attribute_labels(data["attribute_labels"], data.get("attributes", {}))
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"attribute_labels": exc.messages}) from exc
         return data
 
 

@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from campaigns.validators import validate_attributes
+from campaigns.validators import validate_attribute_labels, validate_attributes
 from config.choices import VenueType
 from config.crypto import EncryptedTextField
 from config.money import DECIMAL_PLACES, MAX_DIGITS
@@ -97,6 +97,10 @@ class TicketType(models.Model):
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(null=True, blank=True)
     attributes = models.JSONField(default=dict, blank=True, validators=[validate_attributes])
+    # What buyers read for each attribute key, e.g. {"table_size": "Seats at the table"}.
+    attribute_labels = models.JSONField(
+        default=dict, blank=True, validators=[validate_attribute_labels]
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -121,6 +125,10 @@ class TicketType(models.Model):
 
     def __str__(self):
         return f"{self.campaign} / {self.name}"
+
+    def clean(self):
+        if isinstance(self.attributes, dict):
+            validate_attribute_labels(self.attribute_labels, self.attributes)
 
     @property
     def remaining(self) -> int:
@@ -160,6 +168,7 @@ class CampaignDailyViews(models.Model):
 
     class Meta:
         ordering = ["campaign", "day"]
+        verbose_name = verbose_name_plural = "campaign daily views"
         constraints = [
             models.UniqueConstraint(fields=["campaign", "day"], name="campaign_daily_views_unique")
         ]
