@@ -85,9 +85,10 @@ def _unique_slug(title: str) -> str:
 
 
 def _lock_owned(*, campaign_id: int, user: User) -> Campaign:
-    """Lock the campaign row; call inside a transaction. Only its seller may change it."""
+    """Lock the campaign row; call inside a transaction. Only its seller may change it, or a
+    super admin (through the Django admin's actions)."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-    if campaign.seller_id != user.pk:
+    if campaign.seller_id != user.pk and user.role != Role.SUPER_ADMIN:
         raise NotPermitted("Only the campaign's seller can change it.")
     return campaign
 
