@@ -4,6 +4,7 @@ import json
 import re
 
 import django_filters
+from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
@@ -11,6 +12,8 @@ from campaigns.models import TicketType
 from config.choices import VenueType
 
 ATTRIBUTE_PREFIX = "attr."
+# The search page picks days; the API takes any ISO 8601 date or date-time.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 ATTRIBUTE_KEY = re.compile(r"^(?!.*__)[\w -]{1,40}$")
 
 
@@ -36,10 +39,18 @@ class CampaignFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
     currency = django_filters.ChoiceFilter(choices=[(code, code) for code in settings.CURRENCIES])
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Search")
-    starts_after = django_filters.DateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.DateTimeFilter(field_name="starts_at", lookup_expr="lte")
-    min_price = django_filters.NumberFilter(method="filter_price", min_value=0)
-    max_price = django_filters.NumberFilter(method="filter_price", min_value=0)
+    starts_after = django_filters.DateTimeFilter(
+        field_name="starts_at", lookup_expr="gte", widget=DATE_INPUT, label="From"
+    )
+    starts_before = django_filters.DateTimeFilter(
+        field_name="starts_at", lookup_expr="lte", widget=DATE_INPUT, label="Until"
+    )
+    min_price = django_filters.NumberFilter(
+        method="filter_price", min_value=0, label="Lowest price"
+    )
+    max_price = django_filters.NumberFilter(
+        method="filter_price", min_value=0, label="Highest price"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("starts_at", "starts_at"), ("min_price", "price")),
         label="Order by",

@@ -134,6 +134,16 @@ class TicketType(models.Model):
     def remaining(self) -> int:
         return self.capacity - self.reserved
 
+    @property
+    def sales_state(self) -> str:
+        """ "not_started", "ended" or "open", by the type's own sales window."""
+        now = timezone.now()
+        if self.sales_start and self.sales_start > now:
+            return "not_started"
+        if self.sales_end and self.sales_end <= now:
+            return "ended"
+        return "open"
+
 
 class CampaignKey(models.Model):
     """A campaign's secret for QR tokens; rotation adds a version, old ones stay readable."""

@@ -11,7 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from campaigns import analytics, selectors, services
-from campaigns.forms import CampaignForm, ManagerForm, TicketTypeFormSet, ticket_type_rows
+from campaigns.forms import (
+    TICKET_TYPE_FIELDS,
+    CampaignForm,
+    ManagerForm,
+    TicketTypeFormSet,
+    ticket_type_rows,
+)
 from campaigns.models import Campaign
 from config.errors import DomainError
 from config.http import client_ip
@@ -80,17 +86,7 @@ def seller_dashboard(request):
 
 def _initial_rows(campaign: Campaign) -> list[dict]:
     return [
-        {
-            "id": t.pk,
-            "name": t.name,
-            "price": t.price,
-            "capacity": t.capacity,
-            "max_per_booking": t.max_per_booking,
-            "scans_allowed": t.scans_allowed,
-            "sales_start": t.sales_start,
-            "sales_end": t.sales_end,
-            "attributes": t.attributes,
-        }
+        {"id": t.pk, **{name: getattr(t, name) for name in TICKET_TYPE_FIELDS}}
         for t in campaign.ticket_types.all()
     ]
 

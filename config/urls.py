@@ -1,7 +1,9 @@
 """Top-level routes: health, admin, allauth, the versioned API and its docs, the pages."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import api_not_found
@@ -20,6 +22,7 @@ urlpatterns = [
     path("health", health, name="health"),
     path("health/", health),
     path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg")),
     path("", include("accounts.page_urls")),  # before allauth: it guards allauth's Google views
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

@@ -248,7 +248,7 @@ def test_apply_page_submits_and_shows_the_status(client, customer):
     response = client.post("/seller/apply/", VALID, follow=True)
 
     assert response.status_code == 200
-    assert b"pending review" in response.content
+    assert b'<span class="badge badge--warning">Pending review</span>' in response.content
     assert SellerApplication.objects.get().business_name == "Rooftop Lagos"
 
 
