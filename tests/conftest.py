@@ -171,67 +171,98 @@ def celery_tasks(real_celery_worker):
         task_postrun.disconnect(recorder.on_postrun)
 
 
+class AsgiServers:
+    """The whole ASGI app (HTTP and websockets) under uvicorn on 127.0.0.1, in subprocesses on
+    the test database and Redis: one per environment variant, started on first use and kept
+    for the session. The servers see what tests commit (`transactional_db`)."""
+
+    def __init__(self):
+        self._running: dict[tuple, tuple] = {}
+
+    def url(self, **env) -> str:
+        """The base URL of the server whose environment adds `env` (e.g. GOOGLE_CLIENT_ID="")."""
+        key = tuple(sorted(env.items()))
+        if key not in self._running:
+            self._running[key] = self._start(env)
+        return self._running[key][1]
+
+    def stop(self) -> None:
+        for server, _ in self._running.values():
+            server.terminate()
+            server.wait(timeout=10)
+        self._running.clear()
+
+    @staticmethod
+    def _start(extra_env: dict) -> tuple:
+        import os
+        import socket
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+        from pathlib import Path
+
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("the server process shares the test database only on PostgreSQL")
+        db = connection.settings_dict
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        base_url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "DATABASE_URL": (
+                f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+                f"{db['PORT'] or 5432}/{db['NAME']}"
+            ),
+            "DEBUG": "true",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "CELERY_TASK_ALWAYS_EAGER": "1",
+            "PAYMENT_GATEWAY": "sandbox",  # its checkout runs in the server: nothing leaves
+            "SITE_URL": base_url,
+            **extra_env,
+        }
+        server = subprocess.Popen(  # noqa: S603 (fixed arguments)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base_url}/health", timeout=2).close()  # noqa: S310
+                return server, base_url
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    pytest.fail(f"uvicorn did not start on {base_url}")
+                time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def asgi_servers(django_db_setup, django_db_blocker):
+    servers = AsgiServers()
+    yield servers
+    servers.stop()
+
+
 @pytest.fixture
-def live_asgi_server(transactional_db):
-    """The whole ASGI app (HTTP and websockets) under uvicorn on 127.0.0.1, in a subprocess
-    on this test's database and Redis; yields its base URL. Needs PostgreSQL: the server
-    process must see the data the test commits."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
-
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("the server process shares the test database only on PostgreSQL")
-    db = connection.settings_dict
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "DEBUG": "true",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-    }
-    server = subprocess.Popen(  # noqa: S603 (fixed arguments)
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base_url}/health", timeout=2).close()  # noqa: S310
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"uvicorn did not start on {base_url}")
-            time.sleep(0.2)
-    yield base_url
-    server.terminate()
-    server.wait(timeout=10)
+def live_asgi_server(transactional_db, asgi_servers):
+    """The base URL of the app under uvicorn, serving this test's committed data."""
+    return asgi_servers.url()
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -246,12 +277,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def chromium(tmp_path, monkeypatch):
-    """Debian's headless Chromium through Playwright, with a fresh profile per test.
-
-    Missing Chromium skips the test, or fails it when REQUIRE_SERVICES=1 (CI installs it).
-    """
+def require_chromium() -> None:
+    """Skip without Debian's Chromium, or fail when REQUIRE_SERVICES=1 (CI installs it)."""
     import os
     from pathlib import Path
 
@@ -260,6 +287,12 @@ def chromium(tmp_path, monkeypatch):
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture
+def chromium(tmp_path, monkeypatch):
+    """Debian's headless Chromium through Playwright, with a fresh profile per test."""
+    require_chromium()
     # Playwright's sync API keeps an event loop in this thread; ORM calls stay synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
