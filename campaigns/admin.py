@@ -9,23 +9,11 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 
 from campaigns import services
+from campaigns.forms import TICKET_TYPE_FIELDS
 from campaigns.models import Campaign, CampaignDailyViews, TicketType
 from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
 from config.http import client_ip
-
-TICKET_TYPE_FIELDS = [
-    "name",
-    "description",
-    "price",
-    "capacity",
-    "max_per_booking",
-    "scans_allowed",
-    "sales_start",
-    "sales_end",
-    "attributes",
-    "attribute_labels",
-]
 
 
 class TicketTypeAdminForm(forms.ModelForm):
@@ -55,7 +43,7 @@ class TicketTypeInline(admin.StackedInline):
     form = TicketTypeAdminForm
     formfield_overrides = {models.DateTimeField: DATETIME_INPUT}
     extra = 0
-    fields = [*TICKET_TYPE_FIELDS[:4], "reserved", *TICKET_TYPE_FIELDS[4:]]
+    fields = [*TICKET_TYPE_FIELDS[:4], "reserved", *TICKET_TYPE_FIELDS[4:]]  # beside capacity
     readonly_fields = ["reserved"]
 
 
@@ -67,28 +55,6 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug", "venue_name", "city", "=country", "seller__email"]
     date_hierarchy = "starts_at"
     list_select_related = ["seller"]
-    fields = [
-        "title",
-        "slug",
-        "status",
-        "seller",
-        "description",
-        "venue_type",
-        "venue_name",
-        "venue_address",
-        "city",
-        "country",
-        "timezone",
-        "starts_at",
-        "ends_at",
-        "currency",
-        "managers",
-        "public_id",
-        "views_count",
-        "published_at",
-        "cancelled_at",
-        "created_at",
-    ]
     # Lifecycle, money and people change only through the services (actions, seller pages).
     readonly_fields = [
         "slug",
@@ -101,6 +67,26 @@ class CampaignAdmin(admin.ModelAdmin):
         "published_at",
         "cancelled_at",
         "created_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "description",
+                    "venue_type",
+                    "venue_name",
+                    "venue_address",
+                    "city",
+                    "country",
+                    "timezone",
+                    "starts_at",
+                    "ends_at",
+                ]
+            },
+        ),
+        ("Changed only through the services", {"fields": readonly_fields}),
     ]
     inlines = [TicketTypeInline]
     formfield_overrides = {models.DateTimeField: DATETIME_INPUT}

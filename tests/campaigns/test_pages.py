@@ -378,3 +378,8 @@ def test_seed_demo_publishes_a_campaign_of_every_venue_type_once():
     ]
     assert set(campaigns.values_list("status", flat=True)) == {"published"}
     assert all(c.ticket_types.exists() and c.managers.count() == 1 for c in campaigns)
+    table = TicketType.objects.get(name="Table for six")
+    assert table.attribute_labels == {
+        "table_size": "Seats at the table",
+        "bottle": "Bottle service",
+    }
