@@ -1,6 +1,8 @@
 """Admin for users, seller applications (with review actions), and read-only manager
 invitations and audit log."""
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import render
@@ -10,6 +12,12 @@ from accounts.models import AuditEvent, ManagerInvitation, SellerApplication, Us
 from config.admin import ReadOnlyAdmin
 from config.errors import DomainError
 from config.http import client_ip
+
+# Google is configured in settings and is the only way in: addresses come from Google and no
+# tokens are stored, so these allauth tables are not edited here (a second Google app in the
+# database would even break the sign-in).
+for model in (EmailAddress, SocialApp, SocialToken):
+    admin.site.unregister(model)
 
 
 @admin.register(User)
@@ -53,8 +61,9 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(SellerApplication)
 class SellerApplicationAdmin(admin.ModelAdmin):
     list_display = ["business_name", "user", "business_type", "country", "status", "created_at"]
-    list_filter = ["status", "business_type", "country"]
-    search_fields = ["business_name", "user__email", "phone"]
+    # No country filter (250 entries): search finds a country by its code.
+    list_filter = ["status", "business_type"]
+    search_fields = ["business_name", "user__email", "phone", "=country"]
     list_select_related = ["user"]
     readonly_fields = ["user", "status", "reviewed_at", "reviewed_by", "created_at"]
     actions = ["approve", "reject"]

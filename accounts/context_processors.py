@@ -1,8 +1,15 @@
-"""Template context of the accounts app."""
+"""Template context of the accounts app: the header's sign-in link and invitations."""
 
 from django.utils.functional import SimpleLazyObject
 
 from accounts.selectors import manager_invitations_open_for
+from accounts.sign_in import google_sign_in_available
+
+
+def sign_in(request):
+    """`google_sign_in`: whether to offer "Sign in with Google"; looked up only when a
+    template asks (signed-in pages never do)."""
+    return {"google_sign_in": SimpleLazyObject(lambda: google_sign_in_available(request))}
 
 
 def invitations(request):

@@ -3,6 +3,7 @@ analytics, managers and the invitations to manage. Views validate and call servi
 hold no rules."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -24,7 +25,7 @@ from accounts.permissions import AuditDenials, IsSeller, IsSellerOrSuperAdmin
 from campaigns import analytics, live, selectors, services
 from campaigns.filters import CampaignFilter
 from campaigns.models import Campaign, TicketType
-from campaigns.validators import validate_attributes
+from campaigns.validators import validate_attribute_labels, validate_attributes
 from config.choices import VenueType
 from config.errors import NotPermitted
 from config.http import client_ip
@@ -97,6 +98,7 @@ class TicketTypeOutput(serializers.ModelSerializer):
             "sales_start",
             "sales_end",
             "attributes",
+            "attribute_labels",
         ]
 
 
@@ -142,6 +144,11 @@ class TicketTypeInput(StrictTypes, serializers.Serializer):
     sales_start = serializers.DateTimeField(required=False, allow_null=True)
     sales_end = serializers.DateTimeField(required=False, allow_null=True)
     attributes = AttributesField(required=False, validators=[validate_attributes])
+    attribute_labels = serializers.JSONField(
+        required=False,
+        validators=[validate_attribute_labels],
+        help_text="What buyers read for each attribute: {key: label}, keys of `attributes`.",
+    )
 
     def validate(self, data):
         # PATCH makes every nested field optional; a new ticket type still needs these.
@@ -153,6 +160,13 @@ class TicketTypeInput(StrictTypes, serializers.Serializer):
         start, end = data.get("sales_start"), data.get("sales_end")
         if start and end and end <= start:
             raise serializers.ValidationError({"sales_end": ["Sales must end after they start."]})
+        # Against the attributes sent alongside; a change of labels alone is checked by the
+        # service against the stored attributes.
+        if "attribute_labels" in data and ("attributes" in data or "id" not in data):
+            try:
+                validate_attribute_labels(data["attribute_labels"], data.get("attributes", {}))
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"attribute_labels": exc.messages}) from exc
         return data
 
 

@@ -15,6 +15,8 @@ from core.limits import ATTRIBUTE_KEY_LENGTH
 from core.request_guard import Refused, load_json
 
 ATTRIBUTE_PREFIX = "attr."
+# The search page picks days; the API takes any ISO 8601 date or date-time.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 ATTRIBUTE_KEY = re.compile(rf"^(?!.*__)[\w -]{{1,{ATTRIBUTE_KEY_LENGTH}}}$")
 
 
@@ -56,10 +58,18 @@ class CampaignFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
     currency = django_filters.ChoiceFilter(choices=[(code, code) for code in settings.CURRENCIES])
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Search")
-    starts_after = UtcDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = UtcDateTimeFilter(field_name="starts_at", lookup_expr="lte")
-    min_price = django_filters.NumberFilter(method="filter_price", min_value=0)
-    max_price = django_filters.NumberFilter(method="filter_price", min_value=0)
+    starts_after = UtcDateTimeFilter(
+        field_name="starts_at", lookup_expr="gte", widget=DATE_INPUT, label="From"
+    )
+    starts_before = UtcDateTimeFilter(
+        field_name="starts_at", lookup_expr="lte", widget=DATE_INPUT, label="Until"
+    )
+    min_price = django_filters.NumberFilter(
+        method="filter_price", min_value=0, label="Lowest price"
+    )
+    max_price = django_filters.NumberFilter(
+        method="filter_price", min_value=0, label="Highest price"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("starts_at", "starts_at"), ("min_price", "price")),
         label="Order by",

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from campaigns.validators import validate_attributes
+from campaigns.validators import validate_attribute_labels, validate_attributes
 from config.choices import VenueType
 from config.crypto import EncryptedTextField
 from config.money import DECIMAL_PLACES, MAX_DIGITS
@@ -102,6 +102,10 @@ class TicketType(models.Model):
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(null=True, blank=True)
     attributes = models.JSONField(default=dict, blank=True, validators=[validate_attributes])
+    # What buyers read for each attribute key, e.g. {"table_size": "Seats at the table"}.
+    attribute_labels = models.JSONField(
+        default=dict, blank=True, validators=[validate_attribute_labels]
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -127,9 +131,23 @@ class TicketType(models.Model):
     def __str__(self):
         return f"{self.campaign} / {self.name}"
 
+    def clean(self):
+        if isinstance(self.attributes, dict):
+            validate_attribute_labels(self.attribute_labels, self.attributes)
+
     @property
     def remaining(self) -> int:
         return self.capacity - self.reserved
+
+    @property
+    def sales_state(self) -> str:
+        """ "not_started", "ended" or "open", by the type's own sales window."""
+        now = timezone.now()
+        if self.sales_start and self.sales_start > now:
+            return "not_started"
+        if self.sales_end and self.sales_end <= now:
+            return "ended"
+        return "open"
 
 
 class CampaignKey(models.Model):
@@ -165,6 +183,7 @@ class CampaignDailyViews(models.Model):
 
     class Meta:
         ordering = ["campaign", "day"]
+        verbose_name = verbose_name_plural = "campaign daily views"
         constraints = [
             models.UniqueConstraint(fields=["campaign", "day"], name="campaign_daily_views_unique")
         ]

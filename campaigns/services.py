@@ -9,6 +9,7 @@ from importlib import import_module
 from celery import current_app
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
@@ -20,6 +21,7 @@ from accounts.models import ManagerInvitation, Role, User
 from accounts.services import audit_event_record
 from campaigns import analytics, live
 from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
+from campaigns.validators import validate_attribute_labels
 from config.crypto import new_key
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
 
@@ -48,6 +50,11 @@ class TicketTypeInUse(Conflict):
 class UnknownTicketType(DomainError):
     code = "unknown_ticket_type"
     default_detail = "A ticket type id does not belong to this campaign."
+
+
+class InvalidAttributeLabels(DomainError):
+    code = "invalid"
+    default_detail = "Attribute labels must name attributes of their ticket type."
 
 
 class InvalidSchedule(DomainError):
@@ -80,11 +87,27 @@ def _unique_slug(title: str) -> str:
 
 
 def _lock_owned(*, campaign_id: int, user: User) -> Campaign:
-    """Lock the campaign row; call inside a transaction. Only its seller may change it."""
+    """Lock the campaign row; call inside a transaction. Only its seller may change it, or a
+    super admin (through the Django admin's actions)."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
-    if campaign.seller_id != user.pk:
+    if campaign.seller_id != user.pk and user.role != Role.SUPER_ADMIN:
         raise NotPermitted("Only the campaign's seller can change it.")
     return campaign
+
+
+def _check_attribute_labels(ticket_type: TicketType, *, labels_given: bool) -> None:
+    """Labels given with a change must name its attributes; labels of attributes that a change
+    removed are dropped (nothing would show them)."""
+    attributes, labels = ticket_type.attributes or {}, ticket_type.attribute_labels or {}
+    if not labels_given:
+        ticket_type.attribute_labels = {k: v for k, v in labels.items() if k in attributes}
+        return
+    try:
+        validate_attribute_labels(labels, attributes)
+    except ValidationError as exc:
+        raise InvalidAttributeLabels(
+            exc.messages[0], fields={"attribute_labels": exc.messages}
+        ) from exc
 
 
 def _send_task_on_commit(name: str, *args) -> None:
@@ -121,14 +144,18 @@ def campaign_create(
         raise NotPermitted("Only approved sellers can create campaigns.")
     if fields["ends_at"] <= fields["starts_at"]:
         raise InvalidSchedule()
+    new_types = [
+        TicketType(position=position, **item) for position, item in enumerate(ticket_types)
+    ]
+    for ticket_type in new_types:
+        _check_attribute_labels(ticket_type, labels_given=True)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             seller=seller, slug=_unique_slug(fields["title"]), **fields
         )
-        TicketType.objects.bulk_create(
-            TicketType(campaign=campaign, position=position, **item)
-            for position, item in enumerate(ticket_types)
-        )
+        for ticket_type in new_types:
+            ticket_type.campaign = campaign
+        TicketType.objects.bulk_create(new_types)
         CampaignKey.objects.create(
             campaign=campaign, version=1, secret=base64.b64encode(new_key()).decode()
         )
@@ -146,7 +173,9 @@ def _sync_ticket_types(
         values = dict(item)
         pk = values.pop("id", None)
         if pk is None:
-            TicketType.objects.create(campaign=campaign, position=position, **values)
+            ticket_type = TicketType(campaign=campaign, position=position, **values)
+            _check_attribute_labels(ticket_type, labels_given=True)
+            ticket_type.save()
             continue
         ticket_type = locked.get(pk)
         if ticket_type is None or pk in kept:
@@ -159,6 +188,7 @@ def _sync_ticket_types(
             )
         for name, value in values.items():
             setattr(ticket_type, name, value)
+        _check_attribute_labels(ticket_type, labels_given="attribute_labels" in values)
         ticket_type.position = position
         ticket_type.save()
     removed = [ticket_type for pk, ticket_type in locked.items() if pk not in kept]

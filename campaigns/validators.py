@@ -1,4 +1,5 @@
-"""Validation of seller-defined ticket-type attributes, shared by the model, API and forms."""
+"""Validation of seller-defined ticket-type attributes and their labels, shared by the model,
+API and forms."""
 
 import math
 
@@ -6,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from core.limits import (
     ATTRIBUTE_KEY_LENGTH,
+    ATTRIBUTE_LABEL_LENGTH,
     ATTRIBUTE_LIST_ITEMS,
     ATTRIBUTE_TEXT_LENGTH,
     ATTRIBUTES_PER_TICKET_TYPE,
@@ -77,3 +79,26 @@ def validate_attributes(value) -> None:
                 _check_scalar(key, element)
         else:
             _check_scalar(key, item)
+
+
+def validate_attribute_labels(labels, attributes: dict | None = None) -> None:
+    """`{key: label}`: labels are 1 to 80 characters of text; with `attributes` given, every
+    key must be one of its keys (a label for nothing would never be shown)."""
+    if not isinstance(labels, dict):
+        raise ValidationError("Attribute labels must be an object.", code="invalid_attributes")
+    if len(labels) > ATTRIBUTES_PER_TICKET_TYPE:
+        raise ValidationError(
+            f"At most {ATTRIBUTES_PER_TICKET_TYPE} attribute labels per ticket type.",
+            code="invalid_attributes",
+        )
+    for key, label in labels.items():
+        if attributes is not None and key not in attributes:
+            raise ValidationError(
+                f"Label for {key!r}: there is no attribute called that.",
+                code="invalid_attributes",
+            )
+        if not isinstance(label, str) or not label.strip() or len(label) > ATTRIBUTE_LABEL_LENGTH:
+            raise ValidationError(
+                f"Label for {key!r}: text of 1 to {ATTRIBUTE_LABEL_LENGTH} characters.",
+                code="invalid_attributes",
+            )

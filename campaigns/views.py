@@ -13,7 +13,13 @@ from accounts import selectors as accounts_selectors
 from accounts import services as accounts_services
 from accounts.models import ManagerInvitation, Role
 from campaigns import analytics, selectors, services
-from campaigns.forms import CampaignForm, ManagerForm, TicketTypeFormSet, ticket_type_rows
+from campaigns.forms import (
+    TICKET_TYPE_FIELDS,
+    CampaignForm,
+    ManagerForm,
+    TicketTypeFormSet,
+    ticket_type_rows,
+)
 from campaigns.models import Campaign
 from config.errors import DomainError
 from config.http import client_ip
@@ -82,17 +88,7 @@ def seller_dashboard(request):
 
 def _initial_rows(campaign: Campaign) -> list[dict]:
     return [
-        {
-            "id": t.pk,
-            "name": t.name,
-            "price": t.price,
-            "capacity": t.capacity,
-            "max_per_booking": t.max_per_booking,
-            "scans_allowed": t.scans_allowed,
-            "sales_start": t.sales_start,
-            "sales_end": t.sales_end,
-            "attributes": t.attributes,
-        }
+        {"id": t.pk, **{name: getattr(t, name) for name in TICKET_TYPE_FIELDS}}
         for t in campaign.ticket_types.all()
     ]
 

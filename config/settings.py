@@ -100,8 +100,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",
+                "accounts.context_processors.sign_in",
                 "accounts.context_processors.invitations",
             ],
+            "libraries": {"money": "core.money_tags"},
         },
     },
 ]

@@ -1,7 +1,9 @@
 """Top-level routes: health, metrics, admin, allauth, the versioned API and its docs, the pages."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.api import api_not_found
@@ -26,6 +28,8 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
     path("metrics/", metrics_view),
     path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg")),
+    path("", include("accounts.page_urls")),  # before allauth: it guards allauth's Google views
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     re_path(r"^_allauth/", api_not_found),
@@ -33,7 +37,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),
-    path("", include("accounts.page_urls")),
     path("", include("campaigns.page_urls")),
     path("", include("bookings.page_urls")),
     path("", include("payments.page_urls")),

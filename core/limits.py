@@ -19,6 +19,8 @@ ATTRIBUTES_PER_TICKET_TYPE = 30
 ATTRIBUTE_KEY_LENGTH = 40
 ATTRIBUTE_TEXT_LENGTH = 200
 ATTRIBUTE_LIST_ITEMS = 20
+# What buyers read for an attribute (`attribute_labels`): 1 to this many characters.
+ATTRIBUTE_LABEL_LENGTH = 80
 
 
 def max_body_bytes() -> int:

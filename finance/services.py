@@ -29,6 +29,7 @@ from accounts.services import audit_event_record
 from bookings.models import Booking
 from config.errors import DomainError
 from config.money import to_money
+from core.money_format import format_money
 from finance import selectors, tasks
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 from payments.gateways import GatewayError, GatewayUnavailable, get_gateway
@@ -246,7 +247,8 @@ def payout_request(
         available = selectors.seller_available_balance(seller_id=seller.pk, currency=currency)
         if amount > available:
             raise InsufficientFunds(
-                f"You can withdraw up to {available} {currency}.", available=str(available)
+                f"You can withdraw up to {format_money(available, currency)}.",
+                available=str(available),
             )
         now = timezone.now()
         payout = Payout.objects.create(

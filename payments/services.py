@@ -29,8 +29,8 @@ from bookings.models import Booking
 from bookings.services import ConfirmOutcome, booking_mark_refunded, confirm_booking
 from campaigns.models import Campaign
 from config.errors import Conflict, DomainError, InvalidTransition, NotPermitted
-from config.money import to_money
 from core import metrics
+from core.money_format import format_money
 from core.request_guard import Refused, load_json
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from payments import tasks
@@ -263,8 +263,8 @@ def _verify_and_confirm(
         return _mark_failed(
             payment,
             found,
-            reason=f"Paid {to_money(found.amount)} {found.currency}, expected {payment.amount} "
-            f"{payment.currency}.",
+            reason=f"Paid {format_money(found.amount, found.currency)}, expected "
+            f"{format_money(payment.amount, payment.currency)}.",
             outcome=VerifyOutcome.MISMATCH,
         )
     return _settle(payment, found, source=source, actor=actor)

@@ -236,6 +236,8 @@ def serve_asgi(*, workers: int = 1, env: dict | None = None):
         "DEBUG": "true",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CELERY_TASK_ALWAYS_EAGER": "1",
+        "PAYMENT_GATEWAY": "sandbox",  # its checkout runs in the server: nothing leaves
+        "SITE_URL": f"http://127.0.0.1:{port}",
         **(env or {}),
     }
     server = subprocess.Popen(  # noqa: S603 (fixed arguments)
@@ -274,11 +276,37 @@ def serve_asgi(*, workers: int = 1, env: dict | None = None):
         server.wait(timeout=10)
 
 
+class AsgiServers:
+    """Servers of `serve_asgi`, one per environment variant (e.g. GOOGLE_CLIENT_ID=""),
+    started on first use and kept for the session: page tests share them."""
+
+    def __init__(self):
+        self._stack = contextlib.ExitStack()
+        self._urls: dict[tuple, str] = {}
+
+    def url(self, **env) -> str:
+        """The base URL of the server whose environment adds `env`."""
+        key = tuple(sorted(env.items()))
+        if key not in self._urls:
+            self._urls[key] = self._stack.enter_context(serve_asgi(env=env))
+        return self._urls[key]
+
+    def stop(self) -> None:
+        self._stack.close()
+        self._urls.clear()
+
+
+@pytest.fixture(scope="session")
+def asgi_servers(django_db_setup, django_db_blocker):
+    servers = AsgiServers()
+    yield servers
+    servers.stop()
+
+
 @pytest.fixture
-def live_asgi_server(transactional_db):
-    """The whole ASGI app (HTTP and websockets) under uvicorn; yields its base URL."""
-    with serve_asgi() as base_url:
-        yield base_url
+def live_asgi_server(transactional_db, asgi_servers):
+    """The base URL of the app under uvicorn, serving this test's committed data."""
+    return asgi_servers.url()
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -293,12 +321,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def chromium(tmp_path, monkeypatch):
-    """Debian's headless Chromium through Playwright, with a fresh profile per test.
-
-    Missing Chromium skips the test, or fails it when REQUIRE_SERVICES=1 (CI installs it).
-    """
+def require_chromium() -> None:
+    """Skip without Debian's Chromium, or fail when REQUIRE_SERVICES=1 (CI installs it)."""
     import os
     from pathlib import Path
 
@@ -307,6 +331,12 @@ def chromium(tmp_path, monkeypatch):
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture
+def chromium(tmp_path, monkeypatch):
+    """Debian's headless Chromium through Playwright, with a fresh profile per test."""
+    require_chromium()
     # Playwright's sync API keeps an event loop in this thread; ORM calls stay synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright

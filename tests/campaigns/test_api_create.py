@@ -49,6 +49,7 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
                 "sales_start": None,
                 "sales_end": None,
                 "attributes": {"drinks_included": 2, "section": "floor"},
+                "attribute_labels": {},
             },
             {
                 "id": vip.pk,
@@ -61,6 +62,7 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
                 "sales_start": None,
                 "sales_end": None,
                 "attributes": {"table_size": 6, "perks": ["bottle", "waiter"]},
+                "attribute_labels": {"table_size": "Seats at the table"},
             },
         ],
     }
@@ -134,6 +136,24 @@ def _past():
         ({"ticket_types": [_ticket(attributes={"tags": [[1]]})]}, "ticket_types"),
         ({"ticket_types": [_ticket(attributes={"none": None})]}, "ticket_types"),
         ({"ticket_types": [_ticket(attributes={f"k{i}": i for i in range(31)})]}, "ticket_types"),
+        ({"ticket_types": [_ticket(attribute_labels=["Size"])]}, "ticket_types"),
+        ({"ticket_types": [_ticket(attribute_labels={"size": "Size"})]}, "ticket_types"),
+        (
+            {"ticket_types": [_ticket(attributes={"size": 6}, attribute_labels={"seat": "Seat"})]},
+            "ticket_types",
+        ),
+        (
+            {"ticket_types": [_ticket(attributes={"size": 6}, attribute_labels={"size": " "})]},
+            "ticket_types",
+        ),
+        (
+            {"ticket_types": [_ticket(attributes={"size": 6}, attribute_labels={"size": 6})]},
+            "ticket_types",
+        ),
+        (
+            {"ticket_types": [_ticket(attributes={"a": 1}, attribute_labels={"a": "x" * 81})]},
+            "ticket_types",
+        ),
         (
             {
                 "ticket_types": [

@@ -120,6 +120,62 @@ def test_owner_patches_fields_and_prices(client_for, seller, published):
     ]
 
 
+def test_owner_labels_attributes_and_labels_of_removed_attributes_go(client_for, seller, published):
+    regular, vip = published.ticket_types.order_by("position")
+    url = f"/api/v1/campaigns/{published.pk}/"
+    client = client_for(seller)
+
+    labelled = client.patch(
+        url,
+        {
+            "ticket_types": [
+                {"id": regular.pk},
+                {"id": vip.pk, "attribute_labels": {"table_size": "Seats at the table"}},
+            ]
+        },
+        format="json",
+    )
+    trimmed = client.patch(
+        url,
+        {"ticket_types": [{"id": regular.pk}, {"id": vip.pk, "attributes": {"bottle": True}}]},
+        format="json",
+    )
+
+    assert labelled.status_code == 200, labelled.json()
+    assert labelled.json()["ticket_types"][1]["attribute_labels"] == {
+        "table_size": "Seats at the table"
+    }
+    assert trimmed.status_code == 200, trimmed.json()
+    assert trimmed.json()["ticket_types"][1]["attributes"] == {"bottle": True}
+    assert trimmed.json()["ticket_types"][1]["attribute_labels"] == {}
+
+
+def test_a_label_for_an_attribute_the_type_lacks_is_refused(client_for, seller, published):
+    regular, vip = published.ticket_types.order_by("position")
+
+    response = client_for(seller).patch(
+        f"/api/v1/campaigns/{published.pk}/",
+        {
+            "title": "Renamed",
+            "ticket_types": [
+                {"id": regular.pk},
+                {"id": vip.pk, "attribute_labels": {"towel": "Towel included"}},
+            ],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid",
+        "detail": "Label for 'towel': there is no attribute called that.",
+        "fields": {"attribute_labels": ["Label for 'towel': there is no attribute called that."]},
+    }
+    vip.refresh_from_db()
+    published.refresh_from_db()
+    assert (vip.attribute_labels, published.title) == ({}, "Jazz Night")
+
+
 def test_capacity_cannot_drop_below_reserved(client_for, seller, published):
     regular, vip = published.ticket_types.order_by("position")
     TicketType.objects.filter(pk=regular.pk).update(reserved=40)

@@ -198,10 +198,15 @@ def test_a_webhook_body_claiming_success_is_not_trusted(
 
 
 @pytest.mark.parametrize(
-    ("amount", "currency"), [("4999.99", "NGN"), ("5000.00", "USD"), ("50.00", "NGN")]
+    ("amount", "currency", "paid"),
+    [
+        ("4999.99", "NGN", "NGN\xa04,999.99"),
+        ("5000.00", "USD", "USD\xa05,000.00"),
+        ("50.00", "NGN", "NGN\xa050.00"),
+    ],
 )
 def test_a_tampered_amount_or_currency_does_not_confirm(
-    flw, payment, booking, api_client, amount, currency, django_capture_on_commit_callbacks
+    flw, payment, booking, api_client, amount, currency, paid, django_capture_on_commit_callbacks
 ):
     data = flw.charge(payment.tx_ref, amount=amount, currency=currency)
     # The body may say anything: the gateway's answer is what is checked.
@@ -211,7 +216,7 @@ def test_a_tampered_amount_or_currency_does_not_confirm(
         post_webhook(api_client, body)
 
     assert _state(booking, payment) == ("pending_payment", "failed", 0)
-    assert payment.failure_reason == f"Paid {amount} {currency}, expected 5000.00 NGN."
+    assert payment.failure_reason == f"Paid {paid}, expected NGN\xa05,000.00."
     assert WebhookEvent.objects.get().result == "mismatch"
     assert mail.outbox == []
 
