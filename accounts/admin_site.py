@@ -22,7 +22,8 @@ class AuditedModelAdmin:
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
-        services.audit_admin_log_entries(entries=[entry], ip=client_ip(request))
+        if entry is not None:  # an admin may log nothing for a change it refused
+            services.audit_admin_log_entries(entries=[entry], ip=client_ip(request))
         return entry
 
     def log_deletions(self, request, queryset):

@@ -42,12 +42,14 @@ DATETIME_INPUT = {
 class TicketTypeInline(admin.StackedInline):
     model = TicketType
     form = TicketTypeAdminForm
-    formfield_overrides = {models.DateTimeField: DATETIME_INPUT}
+    formfield_overrides = {
+        models.DateTimeField: DATETIME_INPUT,
+        # Attributes typed in the admin follow the API's JSON rules (depth, NUL, finite numbers).
+        models.JSONField: {"decoder": GuardedJSONDecoder},
+    }
     extra = 0
     fields = [*TICKET_TYPE_FIELDS[:4], "reserved", *TICKET_TYPE_FIELDS[4:]]  # beside capacity
     readonly_fields = ["reserved"]
-    # Attributes typed in the admin follow the API's JSON rules (depth, NUL, finite numbers).
-    formfield_overrides = {models.JSONField: {"decoder": GuardedJSONDecoder}}
 
 
 @admin.register(Campaign)
@@ -143,8 +145,10 @@ class CampaignAdmin(admin.ModelAdmin):
         return [{"changed": {"fields": fields}}] if fields else []
 
     def log_change(self, request, obj, message):
-        if not getattr(request, "campaign_refusal", None):
-            super().log_change(request, obj, message)
+        """No entry for a change the service refused: nothing changed."""
+        if getattr(request, "campaign_refusal", None):
+            return None
+        return super().log_change(request, obj, message)
 
     def response_change(self, request, obj):
         refusal = getattr(request, "campaign_refusal", None)

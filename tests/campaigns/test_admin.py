@@ -205,7 +205,12 @@ def test_the_index_names_every_model_once_in_one_section_per_app(admin_client):
 
     sections = {app["name"]: [m["name"] for m in app["models"]] for app in page.context["app_list"]}
     assert sections["Campaigns"] == ["Campaign daily views", "Campaigns"]
-    assert sections["Accounts"] == ["Audit events", "Seller applications", "Users"]
+    assert sections["Accounts"] == [
+        "Audit events",
+        "Manager invitations",
+        "Seller applications",
+        "Users",
+    ]
     assert [app["name"] for app in page.context["app_list"]].count("Accounts") == 1
     assert "Social applications" not in page.content.decode()
     assert "viewss" not in page.content.decode()
