@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 import requests
+from kombu import Connection
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,8 +131,6 @@ def _drop_database(database_url: str, name: str) -> None:
 
 
 def _delete_queue(broker_url: str, queue: str) -> None:
-    from kombu import Connection
-
     with Connection(broker_url, connect_timeout=5) as connection:
         connection.default_channel.queue_delete(queue)
 
@@ -168,6 +167,8 @@ def _production_env(*, database_url: str, workdir: Path, queue: str, port: int) 
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "STATIC_ROOT": str(workdir / "static"),
         "MEDIA_ROOT": str(workdir / "media"),
+        # Credentials a deployment has; nothing calls Google or Flutterwave (without a
+        # Flutterwave key, payments go through the sandbox gateway).
         "GOOGLE_CLIENT_ID": "production-start-up.apps.googleusercontent.com",
         "GOOGLE_CLIENT_SECRET": secrets.token_urlsafe(24),
         "FLUTTERWAVE_SECRET_HASH": secrets.token_urlsafe(24),
@@ -180,7 +181,7 @@ def _production_env(*, database_url: str, workdir: Path, queue: str, port: int) 
 
 
 def _wait_until_healthy(server: subprocess.Popen, base_url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while True:
         try:
             response = requests.get(f"{base_url}/health", headers=PROXIED_HTTPS, timeout=5)
