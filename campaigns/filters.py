@@ -2,9 +2,12 @@
 
 import json
 import re
+from datetime import UTC
 
 import django_filters
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
 from campaigns.models import TicketType
@@ -27,6 +30,24 @@ def _attribute_candidates(raw: str) -> list:
     return candidates
 
 
+class UTCDateTimeField(forms.DateTimeField):
+    """A date and time, in UTC. ISO 8601 offsets reach ±23:59 but PostgreSQL refuses those
+    beyond ±15:59, and a time at the calendar's edge may have no UTC equivalent at all."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValidationError("Enter a date and time between years 1 and 9999 in UTC.") from exc
+
+
+class UTCDateTimeFilter(django_filters.DateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class CampaignFilter(django_filters.FilterSet):
     """Filters of DESIGN.md plus `attr.<key>=<value>`: a campaign matches when one of its
     ticket types has that attribute with that value."""
@@ -36,8 +57,8 @@ class CampaignFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
     currency = django_filters.ChoiceFilter(choices=[(code, code) for code in settings.CURRENCIES])
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Search")
-    starts_after = django_filters.DateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.DateTimeFilter(field_name="starts_at", lookup_expr="lte")
+    starts_after = UTCDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = UTCDateTimeFilter(field_name="starts_at", lookup_expr="lte")
     min_price = django_filters.NumberFilter(method="filter_price", min_value=0)
     max_price = django_filters.NumberFilter(method="filter_price", min_value=0)
     ordering = django_filters.OrderingFilter(

@@ -1,6 +1,7 @@
 """The public campaign list: what is listed, every filter, ordering, constant queries."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -128,6 +129,30 @@ def test_invalid_filters_are_400(api_client, query, field):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert field in response.json()["fields"]
+
+
+def test_a_start_time_with_any_iso_offset_is_compared_in_utc(api_client):
+    """Found by schemathesis: PostgreSQL refuses UTC offsets beyond ±15:59 (ISO 8601 goes to
+    ±23:59), so `starts_after` with one was a 500."""
+    soon = _campaign("Soon", days=1)
+    starts = soon.starts_at.astimezone(timezone.get_fixed_timezone(-(16 * 60 + 26)))
+
+    before = _titles(api_client, "?starts_after=" + quote(starts.isoformat()))
+    after = _titles(
+        api_client, "?starts_after=" + quote((starts + timedelta(seconds=1)).isoformat())
+    )
+
+    assert (before, after) == (["Soon"], [])
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_start_time_with_no_utc_equivalent_is_400(api_client, moment):
+    response = api_client.get("/api/v1/campaigns/", {"starts_before": moment})
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {
+        "starts_before": ["Enter a date and time between years 1 and 9999 in UTC."]
+    }
 
 
 def test_list_takes_the_same_queries_whatever_the_page_size(api_client, django_assert_num_queries):
