@@ -33,4 +33,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --retries=3 CMD curl -fsS http://127.0.0.1:8000/health || exit 1
 # Set FORWARDED_ALLOW_IPS to the address of the TLS proxy in front, or uvicorn ignores its
 # X-Forwarded-For (the client address stays the proxy's, never one a client made up).
-CMD ["scripts/serve-web.sh"]
+CMD ["/app/scripts/serve-web.sh"]
