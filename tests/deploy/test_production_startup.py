@@ -5,6 +5,7 @@ The server is the one `production_server` starts: DEBUG off, a fresh database, `
 them: plain HTTP on 127.0.0.1 with `X-Forwarded-Proto: https`.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -107,6 +108,28 @@ def test_static_files_are_served_brotli_compressed(production_server, published_
         response = production_server.get(url, headers={"Accept-Encoding": "br, gzip"})
         assert response.headers["Content-Encoding"] == "br", url
         assert response.headers["Vary"] == "Accept-Encoding", url
+
+
+def test_collectstatic_compresses_the_hashed_names_only(production_server):
+    static_root = Path(production_server.env["STATIC_ROOT"])
+    hashed = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    compressed = {
+        path.relative_to(static_root).as_posix().removesuffix(".br")
+        for path in static_root.rglob("*.br")
+    }
+
+    assert hashed["vendor/pico-2.1.1.min.css"] in compressed
+    assert compressed - set(hashed.values()) == set()
+
+
+def test_an_original_name_is_still_served_uncompressed_and_briefly_cached(production_server):
+    response = production_server.get(
+        "/static/vendor/pico-2.1.1.min.css", headers={"Accept-Encoding": "br, gzip"}
+    )
+
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response.headers
+    assert response.headers["Cache-Control"] == "max-age=60, public"
 
 
 def test_plain_http_without_the_proxy_header_is_redirected_to_https(production_server):
