@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / ".env.example"
@@ -141,57 +141,28 @@ def test_env_example_lines_mean_the_same_to_compose_and_to_django_environ():
         assert re.fullmatch(r"[A-Z][A-Z0-9_]*=[^\s#$'\"]+", line), line
 
 
-def test_compose_with_the_example_copied_as_env_passes_check_deploy():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    env = {
-        "PATH": os.environ["PATH"],
-        "ENV_FILE": str(EXAMPLE),
-        **compose["x-app"]["environment"],
-    }
-
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == "System check identified no issues (0 silenced).\n"
-
-
-def test_daily_log_rotation_starts_a_new_file_at_midnight_utc(tmp_path):
+@pytest.mark.parametrize(
+    ("env", "handler"),
+    [
+        (
+            {"LOG_ROTATION": "daily"},
+            {"class": "TimedRotatingFileHandler", "when": "MIDNIGHT", "utc": True},
+        ),
+        (
+            {"LOG_FILE_BACKUPS": "3"},
+            {"class": "RotatingFileHandler", "max_bytes": 10 * 1024 * 1024, "backups": 3},
+        ),
+    ],
+    ids=["daily: a new file at midnight UTC", "by default: a new file every 10 MiB"],
+)
+def test_the_log_file_rotates_daily_or_by_size(tmp_path, env, handler):
     log_file = tmp_path / "tickets.log"
 
-    result = python(SHOW_FILE_LOG_HANDLER, LOG_FILE=str(log_file), LOG_ROTATION="daily")
+    result = python(SHOW_FILE_LOG_HANDLER, LOG_FILE=str(log_file), **env)
 
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {
-        "class": "TimedRotatingFileHandler",
-        "file": str(log_file),
-        "when": "MIDNIGHT",
-        "utc": True,
-        "max_bytes": None,
-        "backups": 5,
-    }
-
-
-def test_log_files_rotate_by_size_by_default(tmp_path):
-    log_file = tmp_path / "tickets.log"
-
-    result = python(SHOW_FILE_LOG_HANDLER, LOG_FILE=str(log_file), LOG_FILE_BACKUPS="3")
-
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {
-        "class": "RotatingFileHandler",
-        "file": str(log_file),
-        "when": None,
-        "utc": None,
-        "max_bytes": 10 * 1024 * 1024,
-        "backups": 3,
-    }
+    defaults = {"file": str(log_file), "when": None, "utc": None, "max_bytes": None, "backups": 5}
+    assert json.loads(result.stdout) == {**defaults, **handler}
 
 
 def test_an_unknown_log_rotation_stops_the_start(tmp_path):
