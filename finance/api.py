@@ -1,6 +1,6 @@
 """Finance API for sellers: withdrawal methods, balances, the ledger, withdrawals, reports."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -247,7 +247,10 @@ class ReportQuery(serializers.Serializer):
 
     def validate(self, attrs):
         attrs.setdefault("end", timezone.now().date())
-        attrs.setdefault("start", attrs["end"] - timedelta(days=DEFAULT_REPORT_DAYS - 1))
+        if "start" not in attrs:
+            # The days up to the end, as many as the calendar has before it.
+            days = min(DEFAULT_REPORT_DAYS - 1, (attrs["end"] - date.min).days)
+            attrs["start"] = attrs["end"] - timedelta(days=days)
         if attrs["start"] > attrs["end"]:
             raise serializers.ValidationError({"start": ["The start is after the end."]})
         if (attrs["end"] - attrs["start"]).days >= MAX_REPORT_DAYS:

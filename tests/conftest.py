@@ -369,3 +369,22 @@ def chromium_page_as(chromium, live_server, settings):
         return chromium.new_page()
 
     return make
+
+
+PRODUCTION_TESTS = "tests/deploy/test_production"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under `-n`, the modules tests/deploy/test_production*.py run on one worker, so they
+    share one `production_server` (xdist's `xdist_group` marker has no effect under pytest 9:
+    it renames node ids through an attribute pytest no longer reads). Every other test is
+    load-balanced one by one, as `--dist load` does."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ProductionTestsOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "production" if nodeid.startswith(PRODUCTION_TESTS) else nodeid
+
+    return ProductionTestsOnOneWorker(config, log)
