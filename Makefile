@@ -1,5 +1,6 @@
 # Two commands: `make run` (the product on embedded defaults, with demo data) and
-# `make test` (the whole suite against PostgreSQL, Redis and RabbitMQ).
+# `make test` (the whole suite against PostgreSQL, Redis and RabbitMQ). `make screenshots`
+# runs the pages' browser checks, which save the main pages at 390 and 1280 px in screenshots/.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,7 +14,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ticketing
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 
-.PHONY: install run test bench lint format worker beat clean
+.PHONY: install run test screenshots bench lint format worker beat clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	PYTHON=$(PYTHON) WITH_BROWSER=1 scripts/system-deps.sh
@@ -41,11 +42,19 @@ test: $(STAMP)
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
 	$(BIN)/pytest -n 2 --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
+screenshots: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)} \
+	$(BIN)/pytest tests/pages/test_browser.py -p no:cacheprovider $(PYTEST_ARGS)
+	@echo "Screenshots are in screenshots/"
+
 bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_tickets.py
+	$(BIN)/python scripts/bench_metrics.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -63,4 +72,4 @@ beat: $(STAMP)
 	$(BIN)/celery -A config beat -l info
 
 clean:
-	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles
+	rm -rf $(VENV) .pytest_cache .coverage htmlcov staticfiles screenshots

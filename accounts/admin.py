@@ -1,14 +1,23 @@
-"""Admin for users, seller applications (with review actions) and the read-only audit log."""
+"""Admin for users, seller applications (with review actions), and read-only manager
+invitations and audit log."""
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.shortcuts import render
 
 from accounts import services
-from accounts.models import AuditEvent, SellerApplication, User
+from accounts.models import AuditEvent, ManagerInvitation, SellerApplication, User
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from core.http import client_ip
+
+# Google is configured in settings and is the only way in: addresses come from Google and no
+# tokens are stored, so these allauth tables are not edited here (a second Google app in the
+# database would even break the sign-in).
+for model in (EmailAddress, SocialApp, SocialToken):
+    admin.site.unregister(model)
 
 
 @admin.register(User)
@@ -52,8 +61,9 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(SellerApplication)
 class SellerApplicationAdmin(admin.ModelAdmin):
     list_display = ["business_name", "user", "business_type", "country", "status", "created_at"]
-    list_filter = ["status", "business_type", "country"]
-    search_fields = ["business_name", "user__email", "phone"]
+    # No country filter (250 entries): search finds a country by its code.
+    list_filter = ["status", "business_type"]
+    search_fields = ["business_name", "user__email", "phone", "=country"]
     list_select_related = ["user"]
     readonly_fields = ["user", "status", "reviewed_at", "reviewed_by", "created_at"]
     actions = ["approve", "reject"]
@@ -96,10 +106,20 @@ class SellerApplicationAdmin(admin.ModelAdmin):
         self.message_user(request, f"{done} application(s) reviewed.")
 
 
+@admin.register(ManagerInvitation)
+class ManagerInvitationAdmin(ReadOnlyAdmin):
+    """Invitations change only through their invitee and the campaign's seller."""
+
+    list_display = ["email", "target", "status", "expires_at", "invited_by", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "invited_by__email"]
+    list_select_related = ["invited_by"]
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "actor", "target_type", "target_id", "ip"]
-    list_filter = ["action"]
+    list_filter = ["action", "created_at"]
     search_fields = ["action", "actor__email", "target_id", "ip"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"

@@ -1,7 +1,9 @@
-"""Users keyed by e-mail with a role, seller applications, and the audit log."""
+"""Users keyed by e-mail with a role, seller applications, manager invitations, the audit log."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -115,6 +117,72 @@ class SellerApplication(models.Model):
         return f"{self.business_name} ({self.get_status_display()})"
 
 
+class ManagerInvitation(models.Model):
+    """An e-mail address invited to manage something (a campaign), until accepted or expired.
+
+    Nobody's role or assignment changes before the invitee, signed in with that address,
+    accepts. What is managed is referred to by content type and id: accounts sits below the
+    apps that own it (campaigns), which apply the assignment when the invitation is accepted.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+
+    # What `state` shows for a pending invitation past `expires_at`; never stored.
+    EXPIRED = "expired"
+
+    email = models.EmailField(help_text="Lower case; the invitee signs in with this address.")
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who accepted, declined or revoked it.",
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["email", "status"], name="manager_invitation_email")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_type", "target_id", "email"],
+                condition=Q(status="pending"),
+                name="one_pending_manager_invitation",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation of {self.email} ({self.state})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        """The status as shown: a pending invitation past its end reads as expired."""
+        return self.EXPIRED if self.is_expired else self.status
+
+
 class AuditEvent(models.Model):
     """An append-only record of a security- or money-relevant action."""
 
@@ -125,7 +193,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    action = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=64)
     target_type = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
@@ -134,7 +202,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # `?action=` newest first (the admin API and its filters) without a sort.
+            models.Index(fields=["action", "-created_at", "-id"], name="audit_action_created_idx"),
+        ]
 
     def __str__(self):
         return f"{self.action} {self.target_type}:{self.target_id}"

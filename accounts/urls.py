@@ -24,4 +24,5 @@ urlpatterns = [
         api.SellerApplicationReject.as_view(),
         name="api-seller-application-reject",
     ),
+    path("admin/audit-events/", api.AuditEventList.as_view(), name="api-audit-events"),
 ]

@@ -1,25 +1,31 @@
-"""Admin for bookings with their items and tickets; amounts and seats are read-only."""
+"""Admin for bookings with their items and tickets, to look things up: read-only, because
+status, seats, money and tickets change only through the services (they keep `reserved`
+right). Refunds are an action of the payments admin."""
 
 from django.contrib import admin
 
 from bookings.models import Booking, BookingItem, Ticket
+from core.admin import ReadOnlyAdmin
 
 
-class BookingItemInline(admin.TabularInline):
+class BookingItemInline(admin.StackedInline):
     model = BookingItem
     extra = 0
-    can_delete = False
-    readonly_fields = ["ticket_type", "quantity", "unit_price"]
+    fields = readonly_fields = ["ticket_type", "quantity", "unit_price"]
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
 
-class TicketInline(admin.TabularInline):
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TicketInline(BookingItemInline):
     model = Ticket
-    extra = 0
-    can_delete = False
-    readonly_fields = [
+    fields = readonly_fields = [
         "ticket_type",
         "holder_name",
         "admits",
@@ -28,12 +34,9 @@ class TicketInline(admin.TabularInline):
         "status",
     ]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     list_display = [
         "reference",
         "customer",
@@ -48,8 +51,7 @@ class BookingAdmin(admin.ModelAdmin):
     list_select_related = ["customer", "campaign"]
     date_hierarchy = "created_at"
     inlines = [BookingItemInline, TicketInline]
-    # Status, seats and money change only through the services (they keep `reserved` right).
-    readonly_fields = [
+    fields = readonly_fields = [
         "reference",
         "customer",
         "campaign",
@@ -66,12 +68,6 @@ class BookingAdmin(admin.ModelAdmin):
         "cancelled_at",
         "refund_requested_at",
         "refunded_at",
+        "tickets_emailed_at",
         "created_at",
     ]
-    exclude = ["request_fingerprint"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -15,13 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.permissions import IsSellerOrSuperAdmin
+from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings import analytics, selectors, services
 from bookings.models import Booking, BookingItem, Ticket
 from campaigns import selectors as campaign_selectors
 from core.errors import NotPermitted
 from core.schema import needs_user
 from core.serializers import ObjectIdField
+from core.strict import StrictTypes
 
 MAX_QUANTITY = 1000
 IDEMPOTENCY_KEY_MAX_LENGTH = 128
@@ -39,12 +40,12 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
 )
 
 
-class BookingItemInput(serializers.Serializer):
+class BookingItemInput(StrictTypes, serializers.Serializer):
     ticket_type = ObjectIdField()
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
-class BookingCreateInput(serializers.Serializer):
+class BookingCreateInput(StrictTypes, serializers.Serializer):
     campaign = ObjectIdField()
     items = BookingItemInput(
         many=True, allow_empty=False, max_length=services.MAX_ITEMS_PER_BOOKING
@@ -221,7 +222,7 @@ class AnalyticsFiguresOutput(serializers.Serializer):
 
 
 # Served here, at campaigns/{id}/analytics/, because the figures are mostly sales.
-class CampaignAnalytics(APIView):
+class CampaignAnalytics(AuditDenials, APIView):
     permission_classes = [IsSellerOrSuperAdmin]
 
     @extend_schema(responses={200: AnalyticsFiguresOutput})

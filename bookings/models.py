@@ -1,10 +1,12 @@
 """Bookings (seat holds that become paid orders), their items, and the tickets they issue."""
 
+import math
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 
@@ -80,7 +82,11 @@ class Booking(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="booking_status_expiry"),
-            models.Index(fields=["campaign", "status"], name="booking_campaign_status"),
+            # Also answers "overdue holds of this campaign?" from the index alone, which every
+            # booking request asks (bookings.services.booking_create).
+            models.Index(
+                fields=["campaign", "status", "expires_at"], name="booking_campaign_status_exp"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -100,6 +106,23 @@ class Booking(models.Model):
     @property
     def seats(self) -> int:
         return sum(item.quantity for item in self.items.all())
+
+    @property
+    def hold_ended(self) -> bool:
+        """Unpaid and past its hold, whether or not the seats were released yet."""
+        return self.status == self.Status.EXPIRED or (
+            self.status == self.Status.PENDING_PAYMENT and self.expires_at <= timezone.now()
+        )
+
+    @property
+    def hold_seconds_left(self) -> int:
+        """Seconds until a pending hold ends, by the server's clock, rounded up (0 once ended)."""
+        return max(0, math.ceil((self.expires_at - timezone.now()).total_seconds()))
+
+    @property
+    def status_label(self) -> str:
+        """The status a customer should see: an ended hold reads as expired at once."""
+        return self.Status.EXPIRED.label if self.hold_ended else self.get_status_display()
 
 
 class BookingItem(models.Model):

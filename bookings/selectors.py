@@ -7,6 +7,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     QuerySet,
     Subquery,
@@ -14,6 +15,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking, BookingItem
@@ -124,3 +126,13 @@ def inventory_discrepancies() -> list[InventoryDiscrepancy]:
         .values_list("pk", "name", "reserved", "held")
     )
     return [InventoryDiscrepancy(*row) for row in rows]
+
+
+def oldest_overdue_hold_age_seconds() -> float:
+    """Seconds since the oldest still-pending hold should have expired; 0 while expiry keeps
+    up. One lookup on the (status, expires_at) index, cheap enough for every scrape."""
+    now = timezone.now()
+    oldest = Booking.objects.filter(
+        status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now
+    ).aggregate(oldest=Min("expires_at"))["oldest"]
+    return (now - oldest).total_seconds() if oldest is not None else 0.0

@@ -3,6 +3,8 @@
 Lock order, everywhere: booking rows (in id order) first, then ticket-type rows in id order.
 `TicketType.reserved` changes only under those ticket-type locks and always equals the seats
 of the pending and confirmed bookings of the type (checked by `manage.py audit_inventory`).
+A hold past its `expires_at` never blocks a booking: `booking_create` releases the overdue
+holds of the types it books itself, so correctness never waits for the expiry job.
 """
 
 import hashlib
@@ -14,7 +16,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, PositiveIntegerField, Sum, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Sum, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,6 +25,7 @@ from bookings.models import Booking, BookingItem, Ticket
 from bookings.tickets import services as issued_tickets
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
+from core import metrics
 from core.errors import Conflict, Invalid, InvalidTransition, NotPermitted, Unprocessable
 from core.locking import lock, lock_one
 from core.money import to_money
@@ -81,10 +84,11 @@ def _invalid(field: str, message: str) -> InvalidBooking:
 
 
 def _seat_delta(quantities: dict[int, int]) -> Case:
+    """Per ticket type, the seats to add to `reserved` (negative to give seats back)."""
     return Case(
         *(When(pk=pk, then=Value(quantity)) for pk, quantity in quantities.items()),
         default=Value(0),
-        output_field=PositiveIntegerField(),
+        output_field=IntegerField(),
     )
 
 
@@ -93,22 +97,61 @@ def _lock_ticket_types(type_ids) -> list[TicketType]:
     return lock(TicketType.objects.select_related("campaign").filter(pk__in=type_ids))
 
 
+def _held_seats(booking_ids: list[int]) -> dict[int, int]:
+    """`{ticket_type_id: seats}` held by these bookings."""
+    return dict(
+        BookingItem.objects.filter(booking_id__in=booking_ids)
+        .values_list("ticket_type_id")
+        .annotate(seats=Sum("quantity"))
+        .order_by()
+    )
+
+
 def _release_seats(booking_ids: list[int]) -> None:
     """Give back the seats of these bookings; call holding their row locks, in a transaction."""
-    held = list(
-        BookingItem.objects.filter(booking_id__in=booking_ids)
-        .values("ticket_type_id", "booking__campaign_id")
-        .annotate(seats=Sum("quantity"))
-    )
-    quantities = {row["ticket_type_id"]: row["seats"] for row in held}
+    quantities = _held_seats(booking_ids)
     if not quantities:
         return
-    _lock_ticket_types(quantities)
+    ticket_types = _lock_ticket_types(quantities)
     TicketType.objects.filter(pk__in=quantities).update(
         reserved=F("reserved") - _seat_delta(quantities)
     )
-    for campaign_id in {row["booking__campaign_id"] for row in held}:
+    for campaign_id in {t.campaign_id for t in ticket_types}:
         availability_changed(campaign_id)
+
+
+def _mark_expired(booking_ids: list[int], now) -> None:
+    """Call holding the bookings' row locks, in the transaction that releases their seats."""
+    Booking.objects.filter(pk__in=booking_ids).update(status=Booking.Status.EXPIRED, updated_at=now)
+    metrics.count_on_commit(metrics.BOOKINGS, len(booking_ids), outcome="expired")
+
+
+def _overdue_holds(now):
+    """Pending bookings whose hold ended by `now`."""
+    return Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now)
+
+
+def _expire_overdue_holds_of(*, campaign_id: int, type_ids, now) -> dict[int, int]:
+    """Expire the campaign's overdue holds on these types; `{ticket_type_id: seats}` they held.
+
+    Locks the bookings in id order and waits for ones another transaction has locked (it is
+    expiring, cancelling or confirming them; afterwards they no longer match), so no overdue
+    hold is skipped. Call before locking any ticket type, then lock the types of the result
+    together with your own and give the seats back under those locks.
+    """
+    booking_ids = lock(
+        _overdue_holds(now)
+        .filter(
+            campaign_id=campaign_id,
+            pk__in=BookingItem.objects.filter(ticket_type_id__in=type_ids).values("booking_id"),
+        )
+        .values_list("pk", flat=True)
+    )
+    if not booking_ids:
+        return {}
+    _mark_expired(booking_ids, now)
+    logger.info("Expired %d overdue holds of campaign %s on booking", len(booking_ids), campaign_id)
+    return _held_seats(booking_ids)
 
 
 def _request_fingerprint(
@@ -184,17 +227,42 @@ def _check_bookable(
     return campaign
 
 
-def _raise_if_short(quantities: dict[int, int], remaining: dict[int, int], names: dict) -> None:
+def _shortage(quantities: dict[int, int], remaining: dict[int, int], names: dict) -> SoldOut | None:
+    """The refusal to raise when a quantity exceeds what remains, else None."""
     short = [pk for pk in quantities if remaining[pk] < quantities[pk]]
-    if short:
-        raise SoldOut(
-            "Not enough tickets left: "
-            + ", ".join(f"{names[pk]} ({remaining[pk]} left)" for pk in short)
-            + ".",
-            ticket_types=[
-                {"id": pk, "name": names[pk], "remaining": remaining[pk]} for pk in short
-            ],
+    if not short:
+        return None
+    return SoldOut(
+        "Not enough tickets left: "
+        + ", ".join(f"{names[pk]} ({remaining[pk]} left)" for pk in short)
+        + ".",
+        ticket_types=[{"id": pk, "name": names[pk], "remaining": remaining[pk]} for pk in short],
+    )
+
+
+def _reserve(
+    *, quantities: dict[int, int], released: dict[int, int], names: dict
+) -> SoldOut | None:
+    """The locked section of a booking: returns the refusal, or None once the seats are taken.
+
+    Locks the types, with those of the `released` holds, in id order; gives the released
+    seats back; re-checks and, if every quantity fits, reserves. Call in the transaction
+    that commits the booking, which keeps the locks for two statements and the commit.
+    """
+    locked = lock(
+        TicketType.objects.filter(pk__in=quantities.keys() | released.keys()).values_list(
+            "pk", "capacity", "reserved"
         )
+    )
+    remaining = {pk: capacity - reserved + released.get(pk, 0) for pk, capacity, reserved in locked}
+    refusal = _shortage(quantities, remaining, names)
+    delta = {pk: -seats for pk, seats in released.items()}
+    if refusal is None:
+        for pk, quantity in quantities.items():
+            delta[pk] = delta.get(pk, 0) + quantity
+    if delta:
+        TicketType.objects.filter(pk__in=delta).update(reserved=F("reserved") + _seat_delta(delta))
+    return refusal
 
 
 def _issue_tickets(booking: Booking) -> list[Ticket]:
@@ -246,10 +314,13 @@ def booking_create(
 
     `items` is `[{"ticket_type": id, "quantity": n}]`. Everything that needs no lock runs
     first (checks, prices, an early sold-out answer, the booking rows), so the ticket-type
-    rows stay locked for two statements and the commit only. A repeated `idempotency_key`
-    with the same request returns the first booking; concurrent repeats meet the unique
-    constraint, roll back, and return the winner's booking. The result has its items and
-    tickets loaded.
+    rows stay locked for two statements and the commit only. Overdue holds on the types are
+    released in the same transaction, under the same ticket-type locks, and stay released
+    even when the request is refused; the read that finds them is the one that loads the
+    types, so a request with nothing overdue costs no extra query. A repeated
+    `idempotency_key` with the same request returns the first booking; concurrent repeats
+    meet the unique constraint, roll back, and return the winner's booking. The result has
+    its items and tickets loaded.
     """
     quantities = _clean_quantities(items)
     if issuance not in Booking.Issuance.values:
@@ -268,14 +339,32 @@ def booking_create(
         if replayed is not None:
             return replayed
     ticket_types = list(
-        TicketType.objects.select_related("campaign").filter(pk__in=quantities).order_by("pk")
+        TicketType.objects.select_related("campaign")
+        .filter(pk__in=quantities)
+        .annotate(
+            has_overdue_holds=Exists(
+                _overdue_holds(timezone.now()).filter(
+                    campaign_id=OuterRef("campaign_id"), items__ticket_type=OuterRef("pk")
+                )
+            )
+        )
+        .order_by("pk")
     )
     campaign = _check_bookable(
         campaign_id=campaign_id, ticket_types=ticket_types, quantities=quantities
     )
     names = {t.pk: t.name for t in ticket_types}
-    # Unlocked pre-check: once sold out, refusals never queue for the lock.
-    _raise_if_short(quantities, {t.pk: t.remaining for t in ticket_types}, names)
+    # Unlocked pre-check: once sold out, refusals never queue for the lock. A type whose
+    # overdue holds would free seats is decided under the lock, after releasing them.
+    overdue = {t.pk for t in ticket_types if t.has_overdue_holds}
+    early_refusal = _shortage(
+        {pk: quantity for pk, quantity in quantities.items() if pk not in overdue},
+        {t.pk: t.remaining for t in ticket_types},
+        names,
+    )
+    if early_refusal:
+        metrics.BOOKINGS.labels(outcome="sold_out").inc()
+        raise early_refusal
     try:
         with transaction.atomic(durable=True):
             booking = Booking.objects.create(
@@ -295,19 +384,25 @@ def booking_create(
                 )
                 for t in ticket_types
             )
-            # The locked section: lock in id order, re-check, reserve, commit.
-            locked = lock(
-                TicketType.objects.filter(pk__in=quantities).values_list(
-                    "pk", "capacity", "reserved"
+            released = (
+                _expire_overdue_holds_of(
+                    campaign_id=campaign.pk, type_ids=list(quantities), now=timezone.now()
                 )
+                if overdue
+                else {}
             )
-            _raise_if_short(
-                quantities, {pk: capacity - reserved for pk, capacity, reserved in locked}, names
-            )
-            TicketType.objects.filter(pk__in=quantities).update(
-                reserved=F("reserved") + _seat_delta(quantities)
-            )
+            refusal = _reserve(quantities=quantities, released=released, names=names)
+            if refusal:
+                metrics.BOOKINGS.labels(outcome="sold_out").inc()
+                if not released:
+                    raise refusal
+                # The released holds stay released: drop only this request's rows.
+                booking.delete()
+            else:
+                metrics.count_on_commit(metrics.BOOKINGS, outcome="created")
             availability_changed(campaign.pk)
+        if refusal:
+            raise refusal
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -339,6 +434,7 @@ def booking_cancel(*, booking_id: int, customer: User) -> Booking:
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+        metrics.count_on_commit(metrics.BOOKINGS, outcome="cancelled")
     return booking
 
 
@@ -351,18 +447,12 @@ def expire_overdue_holds(*, limit: int = EXPIRY_BATCH) -> int:
     now = timezone.now()
     with transaction.atomic(durable=True):
         booking_ids = lock(
-            Booking.objects.filter(
-                status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now
-            ).values_list("pk", flat=True),
-            limit=limit,
-            skip_locked=True,
+            _overdue_holds(now).values_list("pk", flat=True), limit=limit, skip_locked=True
         )
         if not booking_ids:
             return 0
         _release_seats(booking_ids)
-        Booking.objects.filter(pk__in=booking_ids).update(
-            status=Booking.Status.EXPIRED, updated_at=now
-        )
+        _mark_expired(booking_ids, now)
     logger.info("Expired %d holds", len(booking_ids))
     return len(booking_ids)
 
@@ -401,6 +491,7 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
                 booking.status = Booking.Status.CANCELLED
                 booking.cancelled_at = timezone.now()
                 booking.save(update_fields=["status", "cancelled_at", "updated_at"])
+                metrics.count_on_commit(metrics.BOOKINGS, outcome="cancelled")
             return ConfirmResult(ConfirmOutcome.NEEDS_REFUND, booking)
         if booking.status != Booking.Status.PENDING_PAYMENT and not _reserve_again(booking):
             return ConfirmResult(ConfirmOutcome.NEEDS_REFUND, booking)
@@ -414,6 +505,7 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
         _issue_tickets(booking)
         # The PDF and the e-mail; `manage.py resend_tickets` if the broker lost the message.
         enqueue_on_commit(issued_tickets.booking_tickets_email, booking_id=booking.pk)
+        metrics.count_on_commit(metrics.BOOKINGS, outcome="confirmed")
     return ConfirmResult(ConfirmOutcome.CONFIRMED, booking)
 
 
@@ -460,6 +552,7 @@ def booking_mark_refunded(*, booking_id: int, actor: User | None) -> Booking:
         booking.status = Booking.Status.REFUNDED
         booking.refunded_at = timezone.now()
         booking.save(update_fields=["status", "refunded_at", "updated_at"])
+        metrics.count_on_commit(metrics.BOOKINGS, outcome="refunded")
         audit_event_record(
             actor=actor,
             action="booking.refunded",
@@ -501,6 +594,7 @@ def campaign_bookings_settle_cancellation(*, campaign_id: int) -> dict[str, int]
                 cancelled_at=timezone.now(),
                 updated_at=timezone.now(),
             )
+            metrics.count_on_commit(metrics.BOOKINGS, len(booking_ids), outcome="cancelled")
         holds_cancelled += len(booking_ids)
     paid = Booking.objects.filter(campaign_id=campaign_id, status=Booking.Status.CONFIRMED)
     paid.filter(refund_requested_at__isnull=True).update(

@@ -18,26 +18,41 @@ from core.errors import DomainError
 @login_required
 @require_POST
 def campaign_book(request, slug: str):
-    """The campaign page's booking form: hold the seats, then show the booking to pay."""
-    campaign = get_object_or_404(Campaign, slug=slug, status=Campaign.Status.PUBLISHED)
+    """The campaign page's booking form: hold the seats, then show the booking to pay.
+
+    A refusal shows the campaign page again with what was chosen and each error beside its
+    ticket type.
+    """
+    campaign = campaign_selectors.campaign_get_visible(slug=slug, user=request.user)
+    if not campaign.is_on_sale:
+        messages.error(request, "This campaign is not on sale.")
+        return redirect(campaign.get_absolute_url())
     form = BookingForm(request.POST, ticket_types=campaign.ticket_types.all())
-    if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, errors[0])
-        return redirect(campaign.get_absolute_url())
-    try:
-        booking = services.booking_create(
-            customer=request.user,
-            campaign_id=campaign.pk,
-            items=form.cleaned_data["items"],
-            issuance=form.cleaned_data["issuance"],
-            holder_names=form.cleaned_data["holder_names"],
-            idempotency_key=form.cleaned_data["idempotency_key"],
-        )
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect(campaign.get_absolute_url())
-    return redirect(booking.get_absolute_url())
+    if form.is_valid():
+        try:
+            booking = services.booking_create(
+                customer=request.user,
+                campaign_id=campaign.pk,
+                items=form.cleaned_data["items"],
+                issuance=form.cleaned_data["issuance"],
+                holder_names=form.cleaned_data["holder_names"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except services.SoldOut as exc:
+            form.add_sold_out(exc.extra["ticket_types"])
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            return redirect(booking.get_absolute_url())
+    return render(
+        request,
+        "campaigns/detail.html",
+        {
+            "campaign": campaign,
+            "is_owner": campaign.seller_id == request.user.pk,
+            "booking_form": form,
+        },
+    )
 
 
 @login_required

@@ -1,11 +1,13 @@
-"""Campaigns API: search, create and edit with nested ticket types, publish, availability and
-managers. Views validate and call services; they hold no rules."""
+"""Campaigns API: search, create and edit with nested ticket types, publish, availability,
+managers and the invitations to manage. Views validate and call services; they hold no
+rules."""
 
 from django.conf import settings
-from django_countries.serializer_fields import CountryField
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     inline_serializer,
@@ -15,20 +17,67 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsSeller
+from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
+from accounts.models import ManagerInvitation
+from accounts.permissions import AuditDenials, IsSeller
 from campaigns import live, selectors, services
 from campaigns.filters import CampaignFilter
 from campaigns.models import Campaign, TicketType
-from campaigns.validators import validate_attributes
+from campaigns.validators import validate_attribute_labels, validate_attributes
+from core import limits
 from core.choices import VenueType
 from core.http import client_ip
 from core.money import DECIMAL_PLACES, MAX_DIGITS
+from core.serializers import CountryCodeField as IsoCountryCodeField
 from core.serializers import ObjectIdField
+from core.strict import StrictTypes
 
 
-@extend_schema_field({"type": "string", "description": "ISO 3166 alpha-2 country code"})
-class CountryCodeField(CountryField):
-    """A country code; documented as a string, not a 250-entry enumeration."""
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 2,
+        "pattern": "^[A-Z]{2}$",
+        "description": "ISO 3166 alpha-2 country code",
+    }
+)
+class CountryCodeField(IsoCountryCodeField):
+    """An exact country code; documented as a string, not a 250-entry enumeration."""
+
+
+_ATTRIBUTE_SCALARS = [
+    {"type": "string", "maxLength": limits.ATTRIBUTE_TEXT_LENGTH},
+    {"type": "number"},
+    {"type": "boolean"},
+]
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": limits.ATTRIBUTES_PER_TICKET_TYPE,
+        "additionalProperties": {
+            "anyOf": [
+                *_ATTRIBUTE_SCALARS,
+                {
+                    "type": "array",
+                    "maxItems": limits.ATTRIBUTE_LIST_ITEMS,
+                    "items": {"anyOf": _ATTRIBUTE_SCALARS},
+                },
+            ]
+        },
+        "description": (
+            f"Seller-defined fields: at most {limits.ATTRIBUTES_PER_TICKET_TYPE} keys of 1 to "
+            f"{limits.ATTRIBUTE_KEY_LENGTH} characters (no `__`); values are text of up to "
+            f"{limits.ATTRIBUTE_TEXT_LENGTH} characters, numbers, booleans, or lists of up to "
+            f"{limits.ATTRIBUTE_LIST_ITEMS} of those."
+        ),
+    }
+)
+class AttributesField(serializers.JSONField):
+    """Ticket-type attributes, validated by campaigns.validators and documented with their
+    limits."""
 
 
 class TicketTypeOutput(serializers.ModelSerializer):
@@ -47,6 +96,7 @@ class TicketTypeOutput(serializers.ModelSerializer):
             "sales_start",
             "sales_end",
             "attributes",
+            "attribute_labels",
         ]
 
 
@@ -77,7 +127,7 @@ class CampaignOutput(serializers.ModelSerializer):
 TICKET_TYPE_REQUIRED = ("name", "price", "capacity")
 
 
-class TicketTypeInput(serializers.Serializer):
+class TicketTypeInput(StrictTypes, serializers.Serializer):
     """A ticket type to add (no `id`) or to change (its `id`)."""
 
     id = ObjectIdField(required=False)
@@ -91,7 +141,12 @@ class TicketTypeInput(serializers.Serializer):
     scans_allowed = serializers.IntegerField(min_value=1, max_value=1000, required=False)
     sales_start = serializers.DateTimeField(required=False, allow_null=True)
     sales_end = serializers.DateTimeField(required=False, allow_null=True)
-    attributes = serializers.JSONField(required=False, validators=[validate_attributes])
+    attributes = AttributesField(required=False, validators=[validate_attributes])
+    attribute_labels = serializers.JSONField(
+        required=False,
+        validators=[validate_attribute_labels],
+        help_text="What buyers read for each attribute: {key: label}, keys of `attributes`.",
+    )
 
     def validate(self, data):
         # PATCH makes every nested field optional; a new ticket type still needs these.
@@ -100,10 +155,17 @@ class TicketTypeInput(serializers.Serializer):
             raise serializers.ValidationError(
                 {name: ["This field is required."] for name in missing}
             )
+        # Against the attributes sent alongside; a change of labels alone is checked by the
+        # service against the stored attributes.
+        if "attribute_labels" in data and ("attributes" in data or "id" not in data):
+            try:
+                validate_attribute_labels(data["attribute_labels"], data.get("attributes", {}))
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"attribute_labels": exc.messages}) from exc
         return data
 
 
-class CampaignInput(serializers.Serializer):
+class CampaignInput(StrictTypes, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     venue_type = serializers.ChoiceField(choices=VenueType.choices)
@@ -114,7 +176,9 @@ class CampaignInput(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     currency = serializers.ChoiceField(choices=[(code, code) for code in settings.CURRENCIES])
-    ticket_types = TicketTypeInput(many=True, allow_empty=False)
+    ticket_types = TicketTypeInput(
+        many=True, allow_empty=False, max_length=limits.TICKET_TYPES_PER_CAMPAIGN
+    )
 
 
 class AvailabilityOutput(serializers.Serializer):
@@ -125,14 +189,47 @@ class AvailabilityOutput(serializers.Serializer):
     )
 
 
-class ManagerInput(serializers.Serializer):
-    email = serializers.EmailField()
+class ManagerInput(StrictTypes, serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
 
 
 class ManagerOutput(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     name = serializers.CharField()
+
+
+class InvitationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    status = serializers.ChoiceField(
+        choices=[*ManagerInvitation.Status.values, ManagerInvitation.EXPIRED],
+        source="state",
+        help_text="`expired`: still pending past `expires_at`; it can no longer be accepted.",
+    )
+    expires_at = serializers.DateTimeField()
+    campaign = inline_serializer(
+        "InvitedCampaign",
+        fields={"id": serializers.IntegerField(), "title": serializers.CharField()},
+        source="target",
+    )
+    invited_by = serializers.SerializerMethodField()
+
+    def get_invited_by(self, invitation) -> str | None:
+        """The inviting seller's name, or e-mail when they have none."""
+        inviter = invitation.invited_by
+        return (inviter.name or inviter.email) if inviter else None
+
+
+class InvitationEnvelope(serializers.Serializer):
+    invitation = InvitationOutput()
+
+
+MANAGER_ADDED = PolymorphicProxySerializer(
+    component_name="ManagerAdded",
+    serializers=[ManagerOutput, InvitationEnvelope],
+    resource_type_field_name=None,
+)
 
 
 def _render(pk: int, user) -> dict:
@@ -236,7 +333,7 @@ class CampaignAvailability(APIView):
         return Response({"ticket_types": live.availability_snapshot(campaign.pk)})
 
 
-class CampaignManagers(APIView):
+class CampaignManagers(AuditDenials, APIView):
     permission_classes = [IsSeller]
 
     @extend_schema(responses={200: ManagerOutput(many=True)})
@@ -245,18 +342,31 @@ class CampaignManagers(APIView):
         managers = campaign.managers.order_by("email")
         return Response(ManagerOutput(managers, many=True).data)
 
-    @extend_schema(request=ManagerInput, responses={201: ManagerOutput})
+    @extend_schema(
+        request=ManagerInput,
+        responses={201: MANAGER_ADDED},
+        description=(
+            "A user whose role is `manager` (or who already manages the campaign) is assigned "
+            "at once: 201 with the manager. Anyone else (a customer, a seller, an unknown "
+            "address) is invited by e-mail: 201 with `invitation`, and nothing changes until "
+            "they accept. Inviting a pending address again returns its invitation."
+        ),
+    )
     def post(self, request, pk: int):
         campaign = selectors.campaign_get_owned(campaign_id=pk, user=request.user)
         data = ManagerInput(data=request.data)
         data.is_valid(raise_exception=True)
-        manager = services.manager_assign(
+        added = services.manager_assign(
             campaign_id=campaign.pk,
             user=request.user,
             email=data.validated_data["email"],
             ip=client_ip(request),
         )
-        return Response(ManagerOutput(manager).data, status=status.HTTP_201_CREATED)
+        if isinstance(added, ManagerInvitation):
+            body = InvitationEnvelope({"invitation": added}).data
+        else:
+            body = ManagerOutput(added).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=ManagerInput,
@@ -268,6 +378,7 @@ class CampaignManagers(APIView):
                 description="Instead of a body, for clients that cannot send one with DELETE.",
             )
         ],
+        description="Removes the manager and withdraws a pending invitation of that address.",
     )
     def delete(self, request, pk: int):
         campaign = selectors.campaign_get_owned(campaign_id=pk, user=request.user)
@@ -280,3 +391,43 @@ class CampaignManagers(APIView):
             ip=client_ip(request),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyInvitations(APIView):
+    """Invitations to manage a campaign that the signed-in user can still accept."""
+
+    @extend_schema(responses={200: InvitationOutput(many=True)})
+    def get(self, request):
+        invitations = (
+            accounts_selectors.manager_invitations_open_for(user=request.user)
+            .select_related("invited_by")
+            .prefetch_related("target")
+            .order_by("expires_at", "pk")
+        )
+        return Response(InvitationOutput(invitations, many=True).data)
+
+
+class InvitationAccept(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: InvitationOutput},
+        description=(
+            "A customer becomes a manager and is assigned to the campaign. A seller or super "
+            "admin keeps their role and is assigned, which gives them no scanning rights: "
+            "scanning needs the manager role. Accepting again returns the same answer."
+        ),
+    )
+    def post(self, request, pk: int):
+        invitation = services.manager_invitation_accept(
+            invitation_id=pk, user=request.user, ip=client_ip(request)
+        )
+        return Response(InvitationOutput(invitation).data)
+
+
+class InvitationDecline(APIView):
+    @extend_schema(request=None, responses={200: InvitationOutput})
+    def post(self, request, pk: int):
+        invitation = accounts_services.manager_invitation_decline(
+            invitation_id=pk, user=request.user, ip=client_ip(request)
+        )
+        return Response(InvitationOutput(invitation).data)

@@ -25,6 +25,11 @@ DEMO_CAMPAIGNS = [
             ("Standing", "5000.00", 150, 10, 1, {"drinks_included": 1}),
             ("Table for six", "60000.00", 12, 1, 6, {"table_size": 6, "bottle": True}),
         ],
+        "labels": {
+            "drinks_included": "Free drinks",
+            "table_size": "Seats at the table",
+            "bottle": "Bottle service",
+        },
     },
     {
         "title": "Derby Day: Accra Lions v Kumasi Stars",
@@ -41,6 +46,7 @@ DEMO_CAMPAIGNS = [
             ("Terrace", "80.00", 2000, 6, 1, {"section": "north", "seat": "unreserved"}),
             ("Covered stand", "250.00", 400, 6, 1, {"section": "west", "seat": "numbered"}),
         ],
+        "labels": {"section": "Stand", "seat": "Seating"},
     },
     {
         "title": "Lagoon Weekend Escape",
@@ -57,6 +63,7 @@ DEMO_CAMPAIGNS = [
             ("Garden room", "18000.00", 20, 1, 2, {"room_type": "garden", "breakfast": True}),
             ("Ocean suite", "42000.00", 5, 1, 2, {"room_type": "suite", "view": ["ocean", "pool"]}),
         ],
+        "labels": {"room_type": "Room", "breakfast": "Breakfast included"},
     },
     {
         "title": "Afrobeats Live in Kampala",
@@ -73,6 +80,7 @@ DEMO_CAMPAIGNS = [
             ("General", "50000.00", 3000, 8, 1, {}),
             ("VIP", "200000.00", 200, 4, 1, {"lounge_access": True, "merch": ["t-shirt"]}),
         ],
+        "labels": {"lounge_access": "VIP lounge", "merch": "Merchandise"},
     },
     {
         "title": "Cape Town Food Market Tour",
@@ -86,6 +94,7 @@ DEMO_CAMPAIGNS = [
         "hours": 3,
         "description": "A guided tasting walk through the Saturday market.",
         "ticket_types": [("Tasting pass", "450.00", 30, 4, 1, {"tastings": 8, "vegetarian": True})],
+        "labels": {"vegetarian": "Vegetarian options"},
     },
 ]
 
@@ -118,6 +127,9 @@ def seed_demo_campaigns(*, seller: User, manager: User) -> int:
                     "max_per_booking": max_per_booking,
                     "scans_allowed": scans_allowed,
                     "attributes": attributes,
+                    "attribute_labels": {
+                        key: label for key, label in spec["labels"].items() if key in attributes
+                    },
                 }
                 for name, price, capacity, max_per_booking, scans_allowed, attributes in spec[
                     "ticket_types"

@@ -1,30 +1,52 @@
 """The public campaign search, shared by the API list and the home page."""
 
-import json
 import re
+from datetime import UTC
 
 import django_filters
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
 from campaigns.models import TicketType
 from core.choices import VenueType
+from core.limits import ATTRIBUTE_KEY_LENGTH
+from core.request_guard import Refused, load_json
 
 ATTRIBUTE_PREFIX = "attr."
-ATTRIBUTE_KEY = re.compile(r"^(?!.*__)[\w -]{1,40}$")
+# The search page picks days; the API takes any ISO 8601 date or date-time.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+ATTRIBUTE_KEY = re.compile(rf"^(?!.*__)[\w -]{{1,{ATTRIBUTE_KEY_LENGTH}}}$")
 
 
 def _attribute_candidates(raw: str) -> list:
     """What `attr.<key>=raw` may match: the text itself and, if it parses, its JSON value
-    (so `true` finds booleans and `4` finds numbers)."""
+    (so `true` finds booleans and `4` finds numbers; `1e400` is only text)."""
     candidates = [raw]
     try:
-        parsed = json.loads(raw)
-    except ValueError:
+        parsed = load_json(raw)
+    except Refused:
         return candidates
     if isinstance(parsed, bool | int | float) and parsed != raw:
         candidates.append(parsed)
     return candidates
+
+
+class UtcDateTimeField(forms.DateTimeField):
+    """An ISO 8601 time in any offset, compared in UTC: PostgreSQL refuses offsets beyond
+    ±15:59 that ISO allows (+16:35), and a time that leaves the calendar in UTC is invalid."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return value and value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.DateTimeFilter):
+    field_class = UtcDateTimeField
 
 
 class CampaignFilter(django_filters.FilterSet):
@@ -36,10 +58,18 @@ class CampaignFilter(django_filters.FilterSet):
     country = django_filters.CharFilter(lookup_expr="iexact", max_length=2)
     currency = django_filters.ChoiceFilter(choices=[(code, code) for code in settings.CURRENCIES])
     q = django_filters.CharFilter(method="filter_text", max_length=200, label="Search")
-    starts_after = django_filters.DateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.DateTimeFilter(field_name="starts_at", lookup_expr="lte")
-    min_price = django_filters.NumberFilter(method="filter_price", min_value=0)
-    max_price = django_filters.NumberFilter(method="filter_price", min_value=0)
+    starts_after = UtcDateTimeFilter(
+        field_name="starts_at", lookup_expr="gte", widget=DATE_INPUT, label="From"
+    )
+    starts_before = UtcDateTimeFilter(
+        field_name="starts_at", lookup_expr="lte", widget=DATE_INPUT, label="Until"
+    )
+    min_price = django_filters.NumberFilter(
+        method="filter_price", min_value=0, label="Lowest price"
+    )
+    max_price = django_filters.NumberFilter(
+        method="filter_price", min_value=0, label="Highest price"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("starts_at", "starts_at"), ("min_price", "price")),
         label="Order by",

@@ -4,13 +4,14 @@ import base64
 import secrets
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from campaigns.validators import validate_attributes
+from campaigns.validators import validate_attribute_labels, validate_attributes
 from core.choices import VenueType
 from core.crypto import EncryptedTextField
 from core.money import DECIMAL_PLACES, MAX_DIGITS
@@ -57,6 +58,10 @@ class Campaign(models.Model):
     managers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="managed_campaigns", blank=True
     )
+    # Invitations to manage this campaign (accounts.ManagerInvitation); deleted with it.
+    manager_invitations = GenericRelation(
+        "accounts.ManagerInvitation", content_type_field="target_type", object_id_field="target_id"
+    )
     views_count = models.PositiveBigIntegerField(default=0, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -97,6 +102,10 @@ class TicketType(models.Model):
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(null=True, blank=True)
     attributes = models.JSONField(default=dict, blank=True, validators=[validate_attributes])
+    # What buyers read for each attribute key, e.g. {"table_size": "Seats at the table"}.
+    attribute_labels = models.JSONField(
+        default=dict, blank=True, validators=[validate_attribute_labels]
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -122,9 +131,23 @@ class TicketType(models.Model):
     def __str__(self):
         return f"{self.campaign} / {self.name}"
 
+    def clean(self):
+        if isinstance(self.attributes, dict):
+            validate_attribute_labels(self.attribute_labels, self.attributes)
+
     @property
     def remaining(self) -> int:
         return self.capacity - self.reserved
+
+    @property
+    def sales_state(self) -> str:
+        """ "not_started", "ended" or "open", by the type's own sales window."""
+        now = timezone.now()
+        if self.sales_start and self.sales_start > now:
+            return "not_started"
+        if self.sales_end and self.sales_end <= now:
+            return "ended"
+        return "open"
 
 
 class CampaignKey(models.Model):
@@ -160,6 +183,7 @@ class CampaignDailyViews(models.Model):
 
     class Meta:
         ordering = ["campaign", "day"]
+        verbose_name = verbose_name_plural = "campaign daily views"
         constraints = [
             models.UniqueConstraint(fields=["campaign", "day"], name="campaign_daily_views_unique")
         ]

@@ -20,4 +20,17 @@ urlpatterns = [
         views.campaign_managers,
         name="seller-campaign-managers",
     ),
+    path("invitations/", views.my_invitations, name="manager-invitations"),
+    path(
+        "invitations/<int:pk>/accept/",
+        views.invitation_answer,
+        {"answer": "accept"},
+        name="manager-invitation-accept",
+    ),
+    path(
+        "invitations/<int:pk>/decline/",
+        views.invitation_answer,
+        {"answer": "decline"},
+        name="manager-invitation-decline",
+    ),
 ]

@@ -5,15 +5,19 @@ import secrets
 from collections import defaultdict
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Role, User
-from accounts.services import audit_event_record, user_get_or_create, user_set_role
+from accounts import services as accounts_services
+from accounts.models import ManagerInvitation, Role, User
+from accounts.services import audit_event_record
 from campaigns import analytics, live
 from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
+from campaigns.validators import validate_attribute_labels
 from core.crypto import new_key
 from core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
 from core.locking import lock, lock_one
@@ -49,6 +53,10 @@ class InvalidCampaign(Invalid):
     default_detail = "The campaign is not valid."
 
 
+class InvalidAttributeLabels(Invalid):
+    default_detail = "Attribute labels must name attributes of their ticket type."
+
+
 class NotPublishable(Invalid):
     code = "not_publishable"
     default_detail = "This campaign cannot be published yet."
@@ -56,11 +64,11 @@ class NotPublishable(Invalid):
 
 class ManagerNotAssignable(Conflict):
     code = "not_assignable"
-    default_detail = "Sellers and super admins cannot be made managers."
+    default_detail = "You own this campaign: invite someone else to manage it."
 
 
 class NotAManager(NotFound):
-    default_detail = "This user does not manage this campaign."
+    default_detail = "This user neither manages this campaign nor is invited to."
 
 
 def _unique_slug(title: str) -> str:
@@ -109,11 +117,27 @@ def _check_rules(
 
 
 def _lock_owned(*, campaign_id: int, user: User) -> Campaign:
-    """Lock the campaign row; call inside a transaction. Only its seller may change it."""
+    """Lock the campaign row; call inside a transaction. Only its seller may change it, or a
+    super admin (through the Django admin's actions)."""
     campaign = lock_one(Campaign.objects, pk=campaign_id)
-    if campaign.seller_id != user.pk:
+    if campaign.seller_id != user.pk and user.role != Role.SUPER_ADMIN:
         raise NotPermitted("Only the campaign's seller can change it.")
     return campaign
+
+
+def _check_attribute_labels(ticket_type: TicketType, *, labels_given: bool) -> None:
+    """Labels given with a change must name its attributes; labels of attributes that a change
+    removed are dropped (nothing would show them)."""
+    attributes, labels = ticket_type.attributes or {}, ticket_type.attribute_labels or {}
+    if not labels_given:
+        ticket_type.attribute_labels = {k: v for k, v in labels.items() if k in attributes}
+        return
+    try:
+        validate_attribute_labels(labels, attributes)
+    except ValidationError as exc:
+        raise InvalidAttributeLabels(
+            exc.messages[0], fields={"attribute_labels": exc.messages}
+        ) from exc
 
 
 def campaign_create(
@@ -123,14 +147,18 @@ def campaign_create(
     if seller.role != Role.SELLER:
         raise NotPermitted("Only approved sellers can create campaigns.")
     _check_rules(campaign=None, fields=fields, ticket_types=ticket_types, current_types={})
+    new_types = [
+        TicketType(position=position, **item) for position, item in enumerate(ticket_types)
+    ]
+    for ticket_type in new_types:
+        _check_attribute_labels(ticket_type, labels_given=True)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             seller=seller, slug=_unique_slug(fields["title"]), **fields
         )
-        TicketType.objects.bulk_create(
-            TicketType(campaign=campaign, position=position, **item)
-            for position, item in enumerate(ticket_types)
-        )
+        for ticket_type in new_types:
+            ticket_type.campaign = campaign
+        TicketType.objects.bulk_create(new_types)
         CampaignKey.objects.create(
             campaign=campaign, version=1, secret=base64.b64encode(new_key()).decode()
         )
@@ -148,7 +176,9 @@ def _sync_ticket_types(
         values = dict(item)
         pk = values.pop("id", None)
         if pk is None:
-            TicketType.objects.create(campaign=campaign, position=position, **values)
+            ticket_type = TicketType(campaign=campaign, position=position, **values)
+            _check_attribute_labels(ticket_type, labels_given=True)
+            ticket_type.save()
             continue
         ticket_type = locked.get(pk)
         if ticket_type is None or pk in kept:
@@ -161,6 +191,7 @@ def _sync_ticket_types(
             )
         for name, value in values.items():
             setattr(ticket_type, name, value)
+        _check_attribute_labels(ticket_type, labels_given="attribute_labels" in values)
         ticket_type.position = position
         ticket_type.save()
     removed = [ticket_type for pk, ticket_type in locked.items() if pk not in kept]
@@ -255,34 +286,57 @@ def campaign_end_finished() -> int:
         ).update(status=Campaign.Status.ENDED, updated_at=timezone.now())
 
 
-def manager_assign(*, campaign_id: int, user: User, email: str, ip: str | None = None) -> User:
-    """Make the user with `email` (created if new) a MANAGER of the campaign."""
+def _assign(*, campaign: Campaign, manager: User, actor: User, ip: str | None) -> None:
+    """Add a manager to a campaign locked by the caller, audited; already there: nothing."""
+    if campaign.managers.filter(pk=manager.pk).exists():
+        return
+    campaign.managers.add(manager)
+    audit_event_record(
+        actor=actor,
+        action="campaign.manager_assigned",
+        target=campaign,
+        ip=ip,
+        metadata={"manager": manager.email},
+    )
+
+
+def manager_assign(
+    *, campaign_id: int, user: User, email: str, ip: str | None = None
+) -> User | ManagerInvitation:
+    """Add a manager by e-mail: a user whose role is manager (or who already manages the
+    campaign) is assigned at once and returned; anyone else is invited, and the invitation
+    returned. Nobody's role changes here: an invitee's changes only when they accept."""
+    email = accounts_services.normalize_email(email)
     with transaction.atomic():
         campaign = _lock_owned(campaign_id=campaign_id, user=user)
-        manager, _ = user_get_or_create(email=email)
-        if manager.role in (Role.SELLER, Role.SUPER_ADMIN):
-            raise ManagerNotAssignable(f"{manager.email} is a {manager.get_role_display()}.")
-        user_set_role(user=manager, role=Role.MANAGER, actor=user, ip=ip)
-        campaign.managers.add(manager)
-        audit_event_record(
-            actor=user,
-            action="campaign.manager_assigned",
-            target=campaign,
-            ip=ip,
-            metadata={"manager": manager.email},
+        if email == user.email:
+            raise ManagerNotAssignable()
+        manager = User.objects.filter(email=email).first()
+        if manager is not None and (
+            manager.role == Role.MANAGER or campaign.managers.filter(pk=manager.pk).exists()
+        ):
+            _assign(campaign=campaign, manager=manager, actor=user, ip=ip)
+            return manager
+        return accounts_services.manager_invitation_send(
+            target=campaign, email=email, invited_by=user, ip=ip
         )
-    return manager
 
 
 def manager_remove(*, campaign_id: int, user: User, email: str, ip: str | None = None) -> None:
-    """Take a manager off the campaign; their role stays (they may manage others)."""
+    """Take a manager off the campaign and withdraw a pending invitation of that e-mail.
+
+    The manager's role stays (they may manage others)."""
+    email = accounts_services.normalize_email(email)
     with transaction.atomic():
         campaign = _lock_owned(campaign_id=campaign_id, user=user)
-        manager = campaign.managers.filter(
-            email=User.objects.normalize_email(email).lower()
-        ).first()
+        revoked = accounts_services.manager_invitation_revoke(
+            target=campaign, email=email, actor=user, ip=ip
+        )
+        manager = campaign.managers.filter(email=email).first()
         if manager is None:
-            raise NotAManager(f"{email} does not manage this campaign.")
+            if revoked:
+                return
+            raise NotAManager(f"{email} neither manages this campaign nor is invited to.")
         campaign.managers.remove(manager)
         audit_event_record(
             actor=user,
@@ -291,6 +345,34 @@ def manager_remove(*, campaign_id: int, user: User, email: str, ip: str | None =
             ip=ip,
             metadata={"manager": manager.email},
         )
+
+
+def manager_invitation_accept(
+    *, invitation_id: int, user: User, ip: str | None = None
+) -> ManagerInvitation:
+    """The invitee accepts: assigned to the campaign once, whatever the replays and races.
+
+    Locks the campaign, then the invitation (the order every change of managers takes).
+    A seller or super admin keeps their role: being assigned does not let them scan, which
+    stays with the manager role (validation's permission checks).
+    """
+    campaign_id = (
+        ManagerInvitation.objects.filter(
+            pk=invitation_id, target_type=ContentType.objects.get_for_model(Campaign)
+        )
+        .values_list("target_id", flat=True)
+        .first()
+    )
+    if campaign_id is None:
+        raise accounts_services.InvitationNotFound()
+    with transaction.atomic():
+        campaign = lock_one(Campaign.objects, pk=campaign_id)
+        invitation, accepted_now = accounts_services.manager_invitation_accept(
+            invitation_id=invitation_id, user=user, ip=ip
+        )
+        if accepted_now:
+            _assign(campaign=campaign, manager=user, actor=user, ip=ip)
+    return invitation
 
 
 def _add_views(campaign_id: int, day, views: int) -> None:

@@ -19,4 +19,17 @@ urlpatterns = [
         api.CampaignManagers.as_view(),
         name="api-campaign-managers",
     ),
+    # The invitee's side of manager invitations: under auth/ with the rest of "my account",
+    # served here because accepting assigns a campaign.
+    path("auth/invitations/", api.MyInvitations.as_view(), name="api-invitations"),
+    path(
+        "auth/invitations/<int:pk>/accept/",
+        api.InvitationAccept.as_view(),
+        name="api-invitation-accept",
+    ),
+    path(
+        "auth/invitations/<int:pk>/decline/",
+        api.InvitationDecline.as_view(),
+        name="api-invitation-decline",
+    ),
 ]

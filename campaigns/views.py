@@ -1,13 +1,23 @@
-"""Pages of the campaigns app: search, campaign page, and the seller's pages."""
+"""Pages of the campaigns app: search, campaign page, the seller's pages, invitations."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import selectors as accounts_selectors
+from accounts import services as accounts_services
 from accounts.decorators import seller_required
+from accounts.models import ManagerInvitation
 from campaigns import selectors, services
-from campaigns.forms import CampaignForm, ManagerForm, TicketTypeFormSet, ticket_type_rows
+from campaigns.forms import (
+    TICKET_TYPE_FIELDS,
+    CampaignForm,
+    ManagerForm,
+    TicketTypeFormSet,
+    ticket_type_rows,
+)
 from campaigns.models import Campaign
 from core.errors import DomainError
 from core.http import client_ip
@@ -65,17 +75,7 @@ def seller_dashboard(request):
 
 def _initial_rows(campaign: Campaign) -> list[dict]:
     return [
-        {
-            "id": t.pk,
-            "name": t.name,
-            "price": t.price,
-            "capacity": t.capacity,
-            "max_per_booking": t.max_per_booking,
-            "scans_allowed": t.scans_allowed,
-            "sales_start": t.sales_start,
-            "sales_end": t.sales_end,
-            "attributes": t.attributes,
-        }
+        {"id": t.pk, **{name: getattr(t, name) for name in TICKET_TYPE_FIELDS}}
         for t in campaign.ticket_types.all()
     ]
 
@@ -158,25 +158,64 @@ def campaign_managers(request, pk: int):
     campaign = _own_campaign(request, pk)
     form = ManagerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        action = (
-            services.manager_remove
-            if request.POST.get("action") == "remove"
-            else services.manager_assign
-        )
+        email = form.cleaned_data["email"]
+        removing = request.POST.get("action") == "remove"
+        action = services.manager_remove if removing else services.manager_assign
         try:
-            action(
-                campaign_id=campaign.pk,
-                user=request.user,
-                email=form.cleaned_data["email"],
-                ip=client_ip(request),
+            added = action(
+                campaign_id=campaign.pk, user=request.user, email=email, ip=client_ip(request)
             )
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.success(request, "Managers updated.")
+            if removing:
+                messages.success(request, f"{email} no longer manages this campaign.")
+            elif isinstance(added, ManagerInvitation):
+                messages.success(request, f"Invitation sent to {email}.")
+            else:
+                messages.success(request, f"{email} now manages this campaign.")
             return redirect("seller-campaign-managers", pk=campaign.pk)
+    invitations = campaign.manager_invitations.filter(
+        status=ManagerInvitation.Status.PENDING
+    ).order_by("email")
     return render(
         request,
         "campaigns/managers.html",
-        {"campaign": campaign, "form": form, "managers": campaign.managers.order_by("email")},
+        {
+            "campaign": campaign,
+            "form": form,
+            "managers": campaign.managers.order_by("email"),
+            "invitations": invitations,
+        },
     )
+
+
+@login_required
+def my_invitations(request):
+    """The invitations to manage campaigns that the signed-in user can still accept."""
+    invitations = (
+        accounts_selectors.manager_invitations_open_for(user=request.user)
+        .select_related("invited_by")
+        .prefetch_related("target")
+        .order_by("expires_at", "pk")
+    )
+    return render(request, "campaigns/invitations.html", {"invitations": invitations})
+
+
+@login_required
+@require_POST
+def invitation_answer(request, pk: int, answer: str):
+    try:
+        if answer == "accept":
+            invitation = services.manager_invitation_accept(
+                invitation_id=pk, user=request.user, ip=client_ip(request)
+            )
+            messages.success(request, f"You now manage {invitation.target}.")
+        else:
+            accounts_services.manager_invitation_decline(
+                invitation_id=pk, user=request.user, ip=client_ip(request)
+            )
+            messages.success(request, "Invitation declined.")
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    return redirect("manager-invitations")

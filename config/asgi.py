@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels."""
+"""ASGI entry point: HTTP through Django, websockets through Channels, and a lifespan that
+runs the periodic jobs in-process when there is no broker (core.periodic)."""
 
 import asyncio
 import os
@@ -53,9 +54,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core import periodic  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
+        "lifespan": periodic.lifespan,
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))

@@ -5,15 +5,29 @@ channel layer, Celery in-process, console e-mail, sandbox payment gateway, DEBUG
 is what `make run` gives a newcomer. Real deployments set the variables listed in README.md.
 """
 
+import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+
+# A dotenv file fills in the variables the environment leaves unset; the environment wins.
+# ENV_FILE names it (unset: `.env` beside manage.py, when there is one; empty: none, which is
+# how the test suite keeps a developer's .env out of its runs).
+ENV_FILE = os.environ.get("ENV_FILE")
+if ENV_FILE is None and (BASE_DIR / ".env").is_file():
+    ENV_FILE = str(BASE_DIR / ".env")
+if ENV_FILE:
+    if not Path(ENV_FILE).is_file():
+        raise ImproperlyConfigured(f"ENV_FILE names {ENV_FILE}, which is not a file.")
+    environ.Env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-dev-only-key-change-me-in-every-deployment")
@@ -34,7 +48,7 @@ CORS_ALLOW_HEADERS = (
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,10 +79,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.metrics.RequestMetricsMiddleware",
     "core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # After CORS (so a refusal carries its headers), before sessions and every view.
+    "core.request_guard.RequestGuardMiddleware",
+    "core.middleware.PathThrottleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,7 +114,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "accounts.context_processors.sign_in",
+                "accounts.context_processors.invitations",
             ],
+            "libraries": {"money": "core.money_tags"},
         },
     },
 ]
@@ -152,6 +173,9 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 # RabbitMQ and a worker.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker no beat runs either: the web server process runs CELERY_BEAT_SCHEDULE
+# itself (core.periodic), so holds expire and campaigns end under `make run` too.
+PERIODIC_JOBS_IN_PROCESS = env.bool("PERIODIC_JOBS_IN_PROCESS", default=not CELERY_BROKER_URL)
 CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -238,7 +262,7 @@ AXES_USERNAME_CALLABLE = "accounts.axes.lockout_username"
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
+SECURE_REDIRECT_EXEMPT = [r"^health/?$", r"^metrics/?$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -258,6 +282,11 @@ ENCRYPTION_KEY = env("ENCRYPTION_KEY", default=DEV_ENCRYPTION_KEY)
 
 # --- API ---------------------------------------------------------------------------------
 
+# Request limits (README, "API limits"), refused by core.request_guard before any view runs.
+# Django's own limit on bodies it reads is the same number.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=1024 * 1024)
+MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=20)
+
 
 def _rate(scope: str, default: str) -> str:
     return env(f"THROTTLE_RATE_{scope.upper()}", default=default)
@@ -265,16 +294,16 @@ def _rate(scope: str, default: str) -> str:
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "allauth.headless.contrib.rest_framework.authentication.XSessionTokenAuthentication",
+        "accounts.authentication.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.GuardedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "core.throttling.ScopedOrDefaultThrottle",
@@ -282,13 +311,22 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": _rate("anon", "100/min"),
         "user": _rate("user", "600/min"),
-        "auth": _rate("auth", "20/min"),
+        # Signing in (web start, mobile token exchange) per client address; logout per user.
+        "auth": _rate("auth", "10/min"),
+        "seller_application": _rate("seller_application", "10/hour"),
+        # Flutterwave's webhook, per client address: generous, retries come in bursts.
+        "webhook": _rate("webhook", "600/min"),
         "booking": _rate("booking", "60/min"),
         "payment": _rate("payment", "30/min"),
         "scan": _rate("scan", "600/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Paths served outside DRF that share its throttles (core.middleware.PathThrottleMiddleware).
+THROTTLED_PATHS = {
+    "/accounts/google/login/": "auth",
+    "/_allauth/app/v1/auth/provider/token": "auth",
 }
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append(
@@ -300,7 +338,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Campaigns, bookings, payments, tickets, door validation and seller finance. "
         "Mobile and scripted clients send `X-Session-Token`; browsers use the session "
-        "cookie."
+        "cookie. Without credentials a call is 401 with `WWW-Authenticate`; a signed-in "
+        "user without the right is 403.\n\n"
+        "Errors are `{code, detail}` (plus `fields` for validation). Limits, refused before "
+        f"any work: bodies up to {DATA_UPLOAD_MAX_MEMORY_SIZE} bytes (413), JSON only "
+        f"(415), nested at most {MAX_JSON_DEPTH} deep, no NUL or lone surrogate in any "
+        "string, key, query or header, finite numbers (400); a value of the wrong JSON type "
+        "is refused, never coerced. Field lengths and list sizes are in the schema below."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -328,6 +372,9 @@ SPECTACULAR_SETTINGS = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Source maps are fetched by browser developer tools only; compressing their 14 MB took three
+# quarters of `collectstatic`.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
 # --- Files, mail, i18n -------------------------------------------------------------------
 
@@ -339,7 +386,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "core.staticfiles.HashedCompressedStaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -360,6 +407,8 @@ BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
 # (core.locking): long enough for any queue of short locked sections, short enough that no
 # request hangs.
 LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5)
+# How long an invitation to manage a campaign can be accepted.
+MANAGER_INVITATION_DAYS = env.int("MANAGER_INVITATION_DAYS", default=7)
 PLATFORM_FEE_PERCENT = Decimal(env("PLATFORM_FEE_PERCENT", default="5"))
 PAYOUT_HOLD_DAYS = env.int("PAYOUT_HOLD_DAYS", default=3)
 CURRENCIES = env.list(
@@ -374,10 +423,19 @@ PAYMENT_GATEWAY = env(
     "PAYMENT_GATEWAY", default="flutterwave" if FLUTTERWAVE_SECRET_KEY else "sandbox"
 )
 
+# --- Metrics -----------------------------------------------------------------------------
+
+# GET /metrics: with a token, scrapers must send `Authorization: Bearer <token>`; without
+# one, only loopback and private client addresses are answered. PROMETHEUS_MULTIPROC_DIR
+# (read by prometheus-client itself) shares the counts of several processes (core/metrics.py).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
 # --- Logging -----------------------------------------------------------------------------
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FILE = env("LOG_FILE", default="")
+# "size": a new file every LOG_FILE_MAX_BYTES; "daily": a new file at midnight UTC.
+LOG_ROTATION = env("LOG_ROTATION", default="size")
 _log_handlers = {
     "console": {
         "class": "logging.StreamHandler",
@@ -387,13 +445,24 @@ _log_handlers = {
 }
 if LOG_FILE:
     _log_handlers["file"] = {
-        "class": "logging.handlers.RotatingFileHandler",
         "filename": LOG_FILE,
-        "maxBytes": env.int("LOG_FILE_MAX_BYTES", default=10 * 1024 * 1024),
         "backupCount": env.int("LOG_FILE_BACKUPS", default=5),
         "formatter": "json",
         "filters": ["request_id"],
     }
+    if LOG_ROTATION == "daily":
+        _log_handlers["file"].update(
+            {"class": "logging.handlers.TimedRotatingFileHandler", "when": "midnight", "utc": True}
+        )
+    elif LOG_ROTATION == "size":
+        _log_handlers["file"].update(
+            {
+                "class": "logging.handlers.RotatingFileHandler",
+                "maxBytes": env.int("LOG_FILE_MAX_BYTES", default=10 * 1024 * 1024),
+            }
+        )
+    else:
+        raise ImproperlyConfigured(f"LOG_ROTATION is {LOG_ROTATION!r}: use 'size' or 'daily'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -417,3 +486,21 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Error reporting ---------------------------------------------------------------------
+
+# With a DSN, unhandled errors of requests and Celery tasks go to Sentry, without the user,
+# client address, cookies or request bodies (names, e-mails, phone numbers). sentry-sdk
+# reads SENTRY_ENVIRONMENT and SENTRY_RELEASE itself.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+    )

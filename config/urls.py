@@ -1,11 +1,15 @@
-"""Top-level routes: health, admin, allauth, the versioned API and its docs, the pages."""
+"""Top-level routes: health, metrics, admin, allauth, the versioned API and its docs, the pages."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from core.api_errors import api_not_found
 from core.health import health
+from core.metrics import metrics_view
+from core.schema import SchemaView
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -16,17 +20,24 @@ api_v1 = [
     path("", include("finance.urls")),
 ]
 
+handler400 = "core.request_guard.bad_request"
+handler500 = "core.request_guard.server_error"
+
 urlpatterns = [
     path("health", health, name="health"),
     path("health/", health),
+    path("metrics", metrics_view, name="metrics"),
+    path("metrics/", metrics_view),
     path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}favicon.svg")),
+    path("", include("accounts.page_urls")),  # before allauth: it guards allauth's Google views
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^_allauth/", api_not_found),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),
-    path("", include("accounts.page_urls")),
     path("", include("campaigns.page_urls")),
     path("", include("bookings.page_urls")),
     path("", include("payments.page_urls")),

@@ -6,6 +6,7 @@ A domain error gets its status here, from the kind it derives from (core.errors)
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,8 +26,10 @@ STATUS_OF_KIND = (
 )
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
-    """Unknown paths under /api/ answer JSON, not the HTML 404 page."""
+    """Unknown API paths answer JSON for every method: not the HTML 404 page, and not the
+    CSRF refusal a POST would otherwise meet before reaching here."""
     return JsonResponse(
         {"code": "not_found", "detail": "No API endpoint at this path."}, status=404
     )

@@ -1,4 +1,5 @@
-"""The core package as a Django app: it registers the deploy checks of core settings."""
+"""The core package as a Django app: it registers the deploy checks of core settings and
+counts Celery task problems."""
 
 from django.apps import AppConfig
 
@@ -8,4 +9,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from core import checks  # noqa: F401  (registers the checks)
+        from core import checks, metrics  # noqa: F401  (checks register themselves)
+
+        metrics.count_celery_task_problems()

@@ -7,15 +7,18 @@ APIView defaults.
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.http import client_ip
+from core.ratelimit import rate_limit_take
+
 
 class ScopedOrDefaultThrottle(SimpleRateThrottle):
     """One throttle for every view: its `throttle_scope` when set, else `user` or `anon`.
 
-    Counted per user when signed in, per client IP otherwise, in fixed windows of the rate's
-    duration with the cache's atomic increment (Redis INCR in deployments): every app process
-    shares the counters, and simultaneous requests can never both take the last slot, which
-    DRF's read-modify-write list of timestamps allows. `Retry-After` is the time left in the
-    window.
+    Counted per user when signed in, per client address (`core.http.client_ip`, which a
+    forged `X-Forwarded-For` cannot change) otherwise, by the fixed-window counter of
+    `core.ratelimit`, shared with the paths throttled outside DRF. Unlike DRF's
+    read-modify-write list of timestamps, simultaneous requests can never both take the last
+    slot. `Retry-After` is the time left in the window.
     """
 
     def __init__(self):
@@ -31,22 +34,22 @@ class ScopedOrDefaultThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         if self.rate is None:
             return True
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        now = self.timer()
-        window = int(now // self.duration)
-        self.window_ends = (window + 1) * self.duration
-        key = f"{self.get_cache_key(request, view)}:{window}"
-        # add() is a no-op when the window's counter exists; the counter outlives its window
-        # by a little so a slow request never increments a vanished key.
-        self.cache.add(key, 0, timeout=self.duration + 5)
-        return self.cache.incr(key) <= self.num_requests
+        self.seconds_left = rate_limit_take(
+            scope=self.scope,
+            ident=self._ident(request),
+            rate=self.rate,
+            now=self.timer(),
+            request=request,
+        )
+        return self.seconds_left is None
 
     def wait(self):
-        return max(1, self.window_ends - self.timer())
+        return self.seconds_left
 
-    def get_cache_key(self, request, view):
+    def get_ident(self, request):
+        return client_ip(request) or "unknown"
+
+    def _ident(self, request) -> str:
         if request.user and request.user.is_authenticated:
-            ident = f"u{request.user.pk}"
-        else:
-            ident = self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"u{request.user.pk}"
+        return self.get_ident(request)

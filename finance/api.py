@@ -1,23 +1,22 @@
 """Finance API for sellers: withdrawal methods, balances, the ledger, withdrawals, reports."""
 
-import csv
-import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsSeller
+from accounts.permissions import AuditDenials, IsSeller
+from core.csv_export import CSVOrJSONView, csv_lines
 from core.http import client_ip
 from core.money import DECIMAL_PLACES, MAX_DIGITS, to_money
 from core.schema import needs_user
 from core.serializers import CountryCodeField, ObjectIdField
+from core.strict import StrictTypes
 from finance import selectors, services
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
 
@@ -45,10 +44,11 @@ def _money_field(**kwargs) -> serializers.DecimalField:
 # --- Withdrawal methods -------------------------------------------------------------------
 
 
-class WithdrawalMethodInput(serializers.Serializer):
+class WithdrawalMethodInput(StrictTypes, serializers.Serializer):
     kind = serializers.ChoiceField(choices=WithdrawalMethod.Kind.choices)
     bank_code = serializers.RegexField(
         services.BANK_CODE.pattern,
+        max_length=20,
         help_text="Flutterwave bank code, or the mobile money operator code (e.g. MPS).",
     )
     account_number = serializers.CharField(
@@ -88,7 +88,7 @@ class WithdrawalMethodOutput(serializers.ModelSerializer):
         ]
 
 
-class WithdrawalMethodList(generics.ListAPIView):
+class WithdrawalMethodList(AuditDenials, generics.ListAPIView):
     """The seller's withdrawal methods (account numbers masked); POST adds one."""
 
     permission_classes = [IsSeller]
@@ -109,7 +109,7 @@ class WithdrawalMethodList(generics.ListAPIView):
         return Response(WithdrawalMethodOutput(method).data, status=status.HTTP_201_CREATED)
 
 
-class WithdrawalMethodDetail(generics.RetrieveAPIView):
+class WithdrawalMethodDetail(AuditDenials, generics.RetrieveAPIView):
     """One of the seller's withdrawal methods; DELETE removes it (past payouts keep it)."""
 
     permission_classes = [IsSeller]
@@ -141,7 +141,7 @@ class BalancesOutput(serializers.Serializer):
     balances = BalanceOutput(many=True)
 
 
-class BalanceView(APIView):
+class BalanceView(AuditDenials, APIView):
     """The seller's money per currency: pending, available, paid out."""
 
     permission_classes = [IsSeller]
@@ -167,7 +167,7 @@ class LedgerEntryOutput(serializers.ModelSerializer):
         ]
 
 
-class TransactionList(generics.ListAPIView):
+class TransactionList(AuditDenials, generics.ListAPIView):
     """The seller's ledger, newest first."""
 
     permission_classes = [IsSeller]
@@ -181,7 +181,7 @@ class TransactionList(generics.ListAPIView):
 # --- Withdrawals --------------------------------------------------------------------------
 
 
-class WithdrawalInput(serializers.Serializer):
+class WithdrawalInput(StrictTypes, serializers.Serializer):
     amount = _money_field(min_value=to_money("0.01"))
     currency = serializers.ChoiceField(choices=settings.CURRENCIES)
     method = ObjectIdField()
@@ -202,7 +202,7 @@ class WithdrawalOutput(serializers.ModelSerializer):
         ]
 
 
-class WithdrawalList(generics.ListAPIView):
+class WithdrawalList(AuditDenials, generics.ListAPIView):
     """The seller's payouts, newest first; POST requests one from the available balance."""
 
     permission_classes = [IsSeller]
@@ -237,17 +237,6 @@ class WithdrawalList(generics.ListAPIView):
 # --- Reports ------------------------------------------------------------------------------
 
 
-class CSVRenderer(BaseRenderer):
-    """Lets `?format=csv` through content negotiation; the view builds the CSV itself."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data.encode(self.charset) if isinstance(data, str) else data
-
-
 class ReportQuery(serializers.Serializer):
     start = serializers.DateField(required=False, help_text="First day (UTC), included.")
     end = serializers.DateField(required=False, help_text="Last day (UTC), included.")
@@ -255,7 +244,10 @@ class ReportQuery(serializers.Serializer):
 
     def validate(self, attrs):
         attrs.setdefault("end", timezone.now().date())
-        attrs.setdefault("start", attrs["end"] - timedelta(days=DEFAULT_REPORT_DAYS - 1))
+        if "start" not in attrs:
+            # The days up to the end, as many as the calendar has before it.
+            days = min(DEFAULT_REPORT_DAYS - 1, (attrs["end"] - date.min).days)
+            attrs["start"] = attrs["end"] - timedelta(days=days)
         if attrs["start"] > attrs["end"]:
             raise serializers.ValidationError({"start": ["The start is after the end."]})
         if (attrs["end"] - attrs["start"]).days >= MAX_REPORT_DAYS:
@@ -282,25 +274,10 @@ class ReportOutput(serializers.Serializer):
     rows = ReportRowOutput(many=True)
 
 
-def _csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (campaign titles are seller text)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-class ReportView(APIView):
+class ReportView(AuditDenials, CSVOrJSONView, APIView):
     """Revenue, fees, refunds and payouts by period and campaign; `format=csv` for a file."""
 
     permission_classes = [IsSeller]
-    renderer_classes = [JSONRenderer, CSVRenderer]
 
     @extend_schema(
         parameters=[
@@ -313,26 +290,19 @@ class ReportView(APIView):
         query = ReportQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         rows = selectors.seller_report(seller=request.user, **query.validated_data)
-        if request.accepted_renderer.format == "csv":
+        if self.wants_csv():
             return self._csv(rows, **query.validated_data)
         return Response(ReportOutput({**query.validated_data, "rows": rows}).data)
 
-    def handle_exception(self, exc):
-        """Errors are JSON, whatever format was asked for."""
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
-
     @staticmethod
     def _csv(rows, *, start, end, period) -> HttpResponse:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(REPORT_COLUMNS)
-        for row in ReportRowOutput(rows, many=True).data:
-            writer.writerow([_csv_cell(row[name]) for name in REPORT_COLUMNS])
+        lines = [REPORT_COLUMNS]
+        lines += [
+            [row[name] for name in REPORT_COLUMNS] for row in ReportRowOutput(rows, many=True).data
+        ]
         filename = f"finance-{period}-{start.isoformat()}-{end.isoformat()}.csv"
         return HttpResponse(
-            buffer.getvalue(),
+            csv_lines(lines),
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from core.crypto import EncryptedTextField
 from core.money import DECIMAL_PLACES, MAX_DIGITS
+from core.money_format import format_money
 
 
 class LedgerEntryQuerySet(models.QuerySet):
@@ -89,7 +90,7 @@ class LedgerEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.amount} {self.currency}"
+        return f"{self.get_kind_display()} {format_money(self.amount, self.currency)}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -29,6 +29,7 @@ from bookings.models import Booking
 from core.errors import Invalid, NotFound
 from core.locking import lock_one
 from core.money import to_money
+from core.money_format import format_money
 from core.tasks import enqueue, enqueue_on_commit
 from finance import selectors
 from finance.models import LedgerEntry, Payout, WithdrawalMethod
@@ -244,7 +245,8 @@ def payout_request(
         available = selectors.seller_available_balance(seller_id=seller.pk, currency=currency)
         if amount > available:
             raise InsufficientFunds(
-                f"You can withdraw up to {available} {currency}.", available=str(available)
+                f"You can withdraw up to {format_money(available, currency)}.",
+                available=str(available),
             )
         now = timezone.now()
         payout = Payout.objects.create(

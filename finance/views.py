@@ -8,13 +8,16 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import seller_required
 from core.errors import DomainError
 from core.http import client_ip
+from core.money_format import format_money
 from finance import selectors, services
 from finance.forms import WithdrawalMethodForm, WithdrawForm
 
 LEDGER_PAGE_SIZE = 25
 
 
-def _page(request, *, method_form=None, withdraw_form=None, status=200):
+def _page(request, *, method_form=None, withdraw_form=None):
+    """The finance page; a refused form is shown again in it with its errors (a 200, as
+    Django's form views answer: browsers log a 4xx page as a console error)."""
     seller = request.user
     ledger = Paginator(
         selectors.seller_ledger(seller=seller).select_related("booking"), LEDGER_PAGE_SIZE
@@ -27,7 +30,7 @@ def _page(request, *, method_form=None, withdraw_form=None, status=200):
         "method_form": method_form or WithdrawalMethodForm(),
         "withdraw_form": withdraw_form or WithdrawForm(seller=seller),
     }
-    return render(request, "finance/seller.html", context, status=status)
+    return render(request, "finance/seller.html", context)
 
 
 @seller_required
@@ -40,7 +43,7 @@ def seller_finance(request):
 def withdrawal_method_add(request):
     form = WithdrawalMethodForm(request.POST)
     if not form.is_valid():
-        return _page(request, method_form=form, status=400)
+        return _page(request, method_form=form)
     services.withdrawal_method_add(seller=request.user, ip=client_ip(request), **form.cleaned_data)
     messages.success(request, "Withdrawal method added.")
     return redirect("seller-finance")
@@ -63,7 +66,7 @@ def withdrawal_method_remove(request, pk: int):
 def withdraw(request):
     form = WithdrawForm(request.POST, seller=request.user)
     if not form.is_valid():
-        return _page(request, withdraw_form=form, status=400)
+        return _page(request, withdraw_form=form)
     try:
         payout = services.payout_request(
             seller=request.user,
@@ -74,6 +77,10 @@ def withdraw(request):
         )
     except DomainError as exc:
         form.add_error(None, exc.detail)
-        return _page(request, withdraw_form=form, status=400)
-    messages.success(request, f"Withdrawal {payout.reference} of {payout.amount} requested.")
+        return _page(request, withdraw_form=form)
+    messages.success(
+        request,
+        f"Withdrawal {payout.reference} of {format_money(payout.amount, payout.currency)} "
+        "requested.",
+    )
     return redirect("seller-finance")

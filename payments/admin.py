@@ -1,7 +1,11 @@
-"""Admin for payments, refunds and webhook events: searchable, raw payloads read-only."""
+"""Admin for payments, refunds and webhook events: searchable, raw payloads read-only; and
+the campaigns admin's cancel action, since payments orchestrates a cancellation."""
 
 from django.contrib import admin, messages
+from django.shortcuts import render
 
+from campaigns import admin as campaigns_admin
+from campaigns.models import Campaign
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from payments import services
@@ -75,3 +79,32 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_filter = ["event", "result", "gateway"]
     search_fields = ["tx_ref", "transaction_id", "dedupe_key"]
     readonly_fields = [field.name for field in WebhookEvent._meta.fields]
+
+
+admin.site.unregister(Campaign)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(campaigns_admin.CampaignAdmin):
+    """The campaigns admin, plus cancelling: the campaign stops selling, then its holds are
+    released and its paid bookings refunded (payments.services.campaign_cancel)."""
+
+    actions = [*campaigns_admin.CampaignAdmin.actions, "cancel"]
+
+    @admin.action(description="Cancel the selected campaigns and refund their buyers…")
+    def cancel(self, request, queryset):
+        """Asks for confirmation on an intermediate page, then cancels through the service."""
+        if "apply" in request.POST:
+            self._each(request, queryset, services.campaign_cancel, "cancelled")
+            return None
+        return render(
+            request,
+            "admin/campaigns/campaign/cancel.html",
+            {
+                **self.admin_site.each_context(request),
+                "campaigns": queryset,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+                "title": "Cancel campaigns",
+            },
+        )

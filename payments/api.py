@@ -9,17 +9,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Role
-from accounts.permissions import IsSeller, IsSellerOrSuperAdmin
+from accounts.permissions import AuditDenials, IsSeller, IsSellerOrSuperAdmin
 from bookings.models import Booking
 from campaigns import selectors as campaign_selectors
 from campaigns.api import CampaignOutput
 from core.http import client_ip
 from core.serializers import ObjectIdField
+from core.strict import StrictTypes
 from payments import services
 from payments.models import Payment
 
 
-class PaymentInitializeInput(serializers.Serializer):
+class PaymentInitializeInput(StrictTypes, serializers.Serializer):
     booking = ObjectIdField()
 
 
@@ -28,7 +29,7 @@ class PaymentInitializeOutput(serializers.Serializer):
     tx_ref = serializers.CharField()
 
 
-class BookingConfirmInput(serializers.Serializer):
+class BookingConfirmInput(StrictTypes, serializers.Serializer):
     """What the gateway's redirect carried; only `tx_ref` is needed, nothing is trusted."""
 
     tx_ref = serializers.CharField(max_length=64)
@@ -69,7 +70,7 @@ GATEWAY_ERRORS = {
 }
 
 
-class PaymentInitialize(APIView):
+class PaymentInitialize(AuditDenials, APIView):
     """Open the gateway's checkout for one's pending booking; repeats return the same one."""
 
     throttle_scope = "payment"
@@ -94,19 +95,23 @@ class PaymentInitialize(APIView):
 
 
 class PaymentWebhook(APIView):
-    """Flutterwave's webhook: `verif-hash` checked, stored once, processed in the background."""
+    """Flutterwave's webhook: `verif-hash` checked, stored once, processed in the background.
+
+    Throttled per client address, generously: the gateway retries in bursts."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes: list = []
+    throttle_scope = "webhook"
 
     @extend_schema(exclude=True)
     def post(self, request):
-        receipt = services.webhook_receive(body=request.body, headers=request.headers)
+        receipt = services.webhook_receive(
+            body=request.body, headers=request.headers, ip=client_ip(request)
+        )
         return Response({"status": "duplicate" if receipt.duplicate else "received"})
 
 
-class BookingConfirm(APIView):
+class BookingConfirm(AuditDenials, APIView):
     """After the gateway's redirect (mobile apps): verify the payment and confirm the booking.
 
     The body only names the payment; the gateway is asked what really happened.
@@ -136,7 +141,7 @@ class BookingConfirm(APIView):
         return Response(BookingConfirmOutput(result).data)
 
 
-class BookingRefund(APIView):
+class BookingRefund(AuditDenials, APIView):
     """The campaign's seller or a super admin refunds a paid booking through the gateway."""
 
     permission_classes = [IsSellerOrSuperAdmin]

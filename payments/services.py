@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, User
+from accounts.services import audit_event_record, audit_event_record_sampled
 from bookings import selectors as booking_selectors
 from bookings.models import Booking
 from bookings.services import (
@@ -33,6 +34,7 @@ from bookings.services import (
 )
 from campaigns import services as campaign_services
 from campaigns.models import Campaign
+from core import metrics
 from core.errors import (
     Conflict,
     DomainError,
@@ -45,7 +47,8 @@ from core.errors import (
     UpstreamRefused,
 )
 from core.locking import lock_one
-from core.money import to_money
+from core.money_format import format_money
+from core.request_guard import Refused, load_json
 from core.tasks import enqueue, enqueue_on_commit
 from finance.services import ledger_record_refund, ledger_record_sale, payout_transfer_completed
 from gateways import (
@@ -213,6 +216,20 @@ def payment_verify_and_confirm(
     itself is not trusted: only the gateway's answer counts, checked for status, tx_ref,
     currency and amount. `booking_id`, when given, must be the payment's booking.
     """
+    result = _verify_and_confirm(
+        tx_ref=tx_ref,
+        source=source,
+        transaction_id=transaction_id,
+        booking_id=booking_id,
+        actor=actor,
+    )
+    metrics.count_on_commit(metrics.PAYMENT_VERIFICATIONS, outcome=result.outcome, source=source)
+    return result
+
+
+def _verify_and_confirm(
+    *, tx_ref: str, source: str, transaction_id: str, booking_id: int | None, actor: User | None
+) -> VerifyResult:
     payment = Payment.objects.filter(tx_ref=tx_ref).first()
     if payment is None or (booking_id is not None and payment.booking_id != booking_id):
         raise PaymentNotFound()
@@ -257,8 +274,8 @@ def payment_verify_and_confirm(
         return _mark_failed(
             payment,
             found,
-            reason=f"Paid {to_money(found.amount)} {found.currency}, expected {payment.amount} "
-            f"{payment.currency}.",
+            reason=f"Paid {format_money(found.amount, found.currency)}, expected "
+            f"{format_money(payment.amount, payment.currency)}.",
             outcome=VerifyOutcome.MISMATCH,
         )
     return _settle(payment, found, source=source, actor=actor)
@@ -467,23 +484,45 @@ def campaign_cancellation_settle(*, campaign_id: int) -> dict[str, int]:
 
 # --- Webhooks -----------------------------------------------------------------------------
 
+# Results of a correctly signed webhook whose payment or transfer the gateway did not confirm
+# (from payment_verify_and_confirm and finance's payout_transfer_completed): audited.
+UNCONFIRMED_WEBHOOK_RESULTS = frozenset(
+    {
+        "unknown_payment",
+        VerifyOutcome.NOT_PAID,
+        VerifyOutcome.MISMATCH,
+        "invalid",
+        "unknown_payout",
+        "no_transfer",
+        "unconfirmed",
+    }
+)
 
-def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
+
+def webhook_receive(*, body: bytes, headers, ip: str | None = None) -> WebhookReceipt:
     """Check `verif-hash`, store the event once and have it processed after commit.
 
-    A wrong or missing hash raises InvalidSignature and stores nothing. The body is kept
-    as sent; it only tells us which transaction to verify.
+    A wrong or missing hash raises InvalidSignature and stores nothing but a
+    `webhook.forged` audit event (sampled: anyone can send these). The body is kept as
+    sent; it only tells us which transaction to verify.
     """
     expected = webhook_secret_hash()
     given = headers.get("verif-hash") or ""
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        logger.warning("Webhook refused: %s verif-hash", "wrong" if given else "missing")
+        reason = "wrong" if given else "missing"
+        logger.warning("Webhook refused: %s verif-hash", reason)
+        metrics.WEBHOOKS.labels(outcome="forged" if given else "unsigned").inc()
+        audit_event_record_sampled(
+            actor=None, action="webhook.forged", ip=ip, metadata={"verif_hash": reason}
+        )
         raise InvalidSignature()
     try:
-        payload = json.loads(body)
-    except ValueError as exc:
-        raise InvalidWebhook() from exc
+        payload = load_json(body)  # the request guard's rules, whoever calls
+    except Refused as refusal:
+        metrics.WEBHOOKS.labels(outcome="invalid").inc()
+        raise InvalidWebhook(refusal.detail) from None
     if not isinstance(payload, dict):
+        metrics.WEBHOOKS.labels(outcome="invalid").inc()
         raise InvalidWebhook()
     data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
     event = str(payload.get("event") or "")[:64]
@@ -506,8 +545,10 @@ def webhook_receive(*, body: bytes, headers) -> WebhookReceipt:
             )
             # If the broker cannot take it now, reconciliation enqueues it later.
             enqueue_on_commit(webhook_event_process, event_id=webhook.pk)
+            metrics.count_on_commit(metrics.WEBHOOKS, outcome="verified")
     except IntegrityError:
         WebhookEvent.objects.filter(dedupe_key=dedupe_key).update(deliveries=F("deliveries") + 1)
+        metrics.WEBHOOKS.labels(outcome="duplicate").inc()
         return WebhookReceipt(WebhookEvent.objects.get(dedupe_key=dedupe_key), duplicate=True)
     return WebhookReceipt(webhook, duplicate=False)
 
@@ -534,9 +575,22 @@ def webhook_event_process(*, event_id: int) -> str:
             if verified.outcome == VerifyOutcome.UNAVAILABLE:
                 return VerifyOutcome.UNAVAILABLE
             result = verified.outcome
-    WebhookEvent.objects.filter(pk=webhook.pk, processed_at__isnull=True).update(
-        processed_at=timezone.now(), result=result
-    )
+    with transaction.atomic():
+        processed = WebhookEvent.objects.filter(pk=webhook.pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), result=result
+        )
+        if processed and result in UNCONFIRMED_WEBHOOK_RESULTS:
+            audit_event_record(
+                actor=None,
+                action="webhook.unconfirmed",
+                target=webhook,
+                metadata={
+                    "event": webhook.event,
+                    "tx_ref": webhook.tx_ref,
+                    "transaction_id": webhook.transaction_id,
+                    "result": str(result),
+                },
+            )
     return result
 
 

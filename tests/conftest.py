@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import contextlib
 import threading
 
 import pytest
@@ -34,6 +35,32 @@ def _clean_cache():
     """Each test starts with an empty cache (throttle counters, view counters)."""
     cache.clear()
     yield
+
+
+@pytest.fixture
+def throttle_rates(settings):
+    """`throttle_rates(auth="4/min", ...)`: these scopes' rates for this test only."""
+
+    def set_rates(**rates):
+        merged = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates}
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": merged}
+
+    return set_rates
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    """The clock of every throttle (API views and throttled paths), stopped 20 s into a
+    minute (2840 s into an hour) so no window ends mid-test; move it with `.now += 60`."""
+    from core.middleware import PathThrottleMiddleware
+    from core.throttling import ScopedOrDefaultThrottle
+
+    class Clock:
+        now = 1_000_000_040.0
+
+    monkeypatch.setattr(ScopedOrDefaultThrottle, "timer", lambda self: Clock.now)
+    monkeypatch.setattr(PathThrottleMiddleware, "timer", lambda self: Clock.now)
+    return Clock
 
 
 @pytest.fixture
@@ -98,6 +125,14 @@ def confirm():
         return Booking.objects.get(pk=booking.pk)
 
     return make
+
+
+@pytest.fixture
+def metric_changes(db):
+    """`metric_changes(name)`: how the samples of `name` on GET /metrics moved in this test."""
+    from tests.metrics import MetricChanges
+
+    return MetricChanges()
 
 
 @pytest.fixture
@@ -178,11 +213,11 @@ def celery_tasks(real_celery_worker):
         task_postrun.disconnect(recorder.on_postrun)
 
 
-@pytest.fixture
-def live_asgi_server(transactional_db):
-    """The whole ASGI app (HTTP and websockets) under uvicorn on 127.0.0.1, in a subprocess
-    on this test's database and Redis; yields its base URL. Needs PostgreSQL: the server
-    process must see the data the test commits."""
+@contextlib.contextmanager
+def serve_asgi(*, workers: int = 1, env: dict | None = None):
+    """The whole ASGI app under uvicorn on 127.0.0.1 (`workers` processes), in a subprocess on
+    this test's database and Redis; yields its base URL. Needs a `transactional_db` test on
+    PostgreSQL: the server processes must see the data the test commits."""
     import os
     import socket
     import subprocess
@@ -199,7 +234,7 @@ def live_asgi_server(transactional_db):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {
+    server_env = {
         **os.environ,
         "DATABASE_URL": (
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
@@ -208,6 +243,9 @@ def live_asgi_server(transactional_db):
         "DEBUG": "true",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "CELERY_TASK_ALWAYS_EAGER": "1",
+        "PAYMENT_GATEWAY": "sandbox",  # its checkout runs in the server: nothing leaves
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        **(env or {}),
     }
     server = subprocess.Popen(  # noqa: S603 (fixed arguments)
         [
@@ -219,11 +257,13 @@ def live_asgi_server(transactional_db):
             "127.0.0.1",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
             "--log-level",
             "warning",
         ],
         cwd=Path(__file__).resolve().parent.parent,
-        env=env,
+        env=server_env,
     )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -236,9 +276,44 @@ def live_asgi_server(transactional_db):
                 server.kill()
                 pytest.fail(f"uvicorn did not start on {base_url}")
             time.sleep(0.2)
-    yield base_url
-    server.terminate()
-    server.wait(timeout=10)
+    try:
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+class AsgiServers:
+    """Servers of `serve_asgi`, one per environment variant (e.g. GOOGLE_CLIENT_ID=""),
+    started on first use and kept for the session: page tests share them."""
+
+    def __init__(self):
+        self._stack = contextlib.ExitStack()
+        self._urls: dict[tuple, str] = {}
+
+    def url(self, **env) -> str:
+        """The base URL of the server whose environment adds `env`."""
+        key = tuple(sorted(env.items()))
+        if key not in self._urls:
+            self._urls[key] = self._stack.enter_context(serve_asgi(env=env))
+        return self._urls[key]
+
+    def stop(self) -> None:
+        self._stack.close()
+        self._urls.clear()
+
+
+@pytest.fixture(scope="session")
+def asgi_servers(django_db_setup, django_db_blocker):
+    servers = AsgiServers()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture
+def live_asgi_server(transactional_db, asgi_servers):
+    """The base URL of the app under uvicorn, serving this test's committed data."""
+    return asgi_servers.url()
 
 
 CHROMIUM = "/usr/bin/chromium"
@@ -253,12 +328,8 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def chromium(tmp_path, monkeypatch):
-    """Debian's headless Chromium through Playwright, with a fresh profile per test.
-
-    Missing Chromium skips the test, or fails it when REQUIRE_SERVICES=1 (CI installs it).
-    """
+def require_chromium() -> None:
+    """Skip without Debian's Chromium, or fail when REQUIRE_SERVICES=1 (CI installs it)."""
     import os
     from pathlib import Path
 
@@ -267,6 +338,12 @@ def chromium(tmp_path, monkeypatch):
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture
+def chromium(tmp_path, monkeypatch):
+    """Debian's headless Chromium through Playwright, with a fresh profile per test."""
+    require_chromium()
     # Playwright's sync API keeps an event loop in this thread; ORM calls stay synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
@@ -277,3 +354,44 @@ def chromium(tmp_path, monkeypatch):
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def chromium_page_as(chromium, live_server, settings):
+    """`chromium_page_as(user)`: a new Chromium page signed in as `user` on the live server."""
+    from django.test import Client
+
+    def make(user):
+        signed_in = Client()
+        signed_in.force_login(user)
+        chromium.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        return chromium.new_page()
+
+    return make
+
+
+PRODUCTION_TESTS = "tests/deploy/test_production"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Under `-n`, the modules tests/deploy/test_production*.py run on one worker, so they
+    share one `production_server` (xdist's `xdist_group` marker has no effect under pytest 9:
+    it renames node ids through an attribute pytest no longer reads). Every other test is
+    load-balanced one by one, as `--dist load` does."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ProductionTestsOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "production" if nodeid.startswith(PRODUCTION_TESTS) else nodeid
+
+    return ProductionTestsOnOneWorker(config, log)

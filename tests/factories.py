@@ -97,6 +97,18 @@ class TicketTypeFactory(DjangoModelFactory):
     attributes = factory.LazyFunction(dict)
 
 
+class ManagerInvitationFactory(DjangoModelFactory):
+    """A pending invitation of `email` to manage `target` (a campaign), from its seller."""
+
+    class Meta:
+        model = "accounts.ManagerInvitation"
+
+    target = factory.SubFactory(CampaignFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    invited_by = factory.LazyAttribute(lambda o: o.target.seller)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+
 class BookingFactory(DjangoModelFactory):
     """A pending booking. `items=[(ticket_type, quantity)]` adds its items and, like the
     booking service, counts their seats in `reserved` while the booking holds them."""

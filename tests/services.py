@@ -13,6 +13,11 @@ import os
 
 import pytest
 
+# The suite is configured by its environment alone: a developer's .env is not read (here, nor
+# in the processes tests start), and failures of tests are not reported to Sentry.
+os.environ["ENV_FILE"] = ""
+os.environ.pop("SENTRY_DSN", None)
+
 SERVICES = {
     # marker: (environment variable, human name)
     "postgres": ("DATABASE_URL", "PostgreSQL"),

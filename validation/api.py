@@ -12,11 +12,12 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsManager, IsSeller
+from accounts.permissions import AuditDenials, IsManager, IsSeller
 from bookings.models import Ticket
 from campaigns.models import Campaign
 from core.http import client_ip
 from core.schema import needs_user
+from core.strict import StrictTypes
 from validation import selectors, services
 from validation.models import Scan
 
@@ -32,15 +33,6 @@ MAX_OFFLINE_AGE = timedelta(days=30)
 NONCE_FORMAT = RegexValidator(
     r"\A[A-Za-z0-9_.:-]{8,64}\Z", "Use 8 to 64 letters, digits or the characters _ . : -."
 )
-
-
-class StrictCharField(serializers.CharField):
-    """A string field that refuses numbers and other JSON types instead of converting them."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -61,18 +53,18 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 def _device_id_field():
-    return StrictCharField(max_length=100)
+    return serializers.CharField(max_length=100)
 
 
-class ScanInput(serializers.Serializer):
-    qr = StrictCharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
+class ScanInput(StrictTypes, serializers.Serializer):
+    qr = serializers.CharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
     device_id = _device_id_field()
-    nonce = StrictCharField(required=False, validators=[NONCE_FORMAT])
+    nonce = serializers.CharField(required=False, max_length=64, validators=[NONCE_FORMAT])
 
 
-class OfflineScanInput(serializers.Serializer):
-    nonce = StrictCharField(validators=[NONCE_FORMAT])
-    qr = StrictCharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
+class OfflineScanInput(StrictTypes, serializers.Serializer):
+    nonce = serializers.CharField(max_length=64, validators=[NONCE_FORMAT])
+    qr = serializers.CharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
     scanned_at = AwareDateTimeField()
 
     def validate_scanned_at(self, value):
@@ -84,7 +76,7 @@ class OfflineScanInput(serializers.Serializer):
         return value
 
 
-class SyncInput(serializers.Serializer):
+class SyncInput(StrictTypes, serializers.Serializer):
     device_id = _device_id_field()
     scans = OfflineScanInput(many=True, allow_empty=False, max_length=MAX_SYNC_SCANS)
 
@@ -179,7 +171,7 @@ NOT_A_MANAGER = OpenApiResponse(description="Not signed in as a manager")
 NONCE_TAKEN = OpenApiResponse(description="`nonce_taken`: another manager's nonce")
 
 
-class ScanView(APIView):
+class ScanView(AuditDenials, APIView):
     """Validate a QR code at the door; the same nonce again returns the first answer."""
 
     permission_classes = [IsManager]
@@ -201,7 +193,7 @@ class ScanView(APIView):
         return Response(ScanOutput(scan.answer).data)
 
 
-class SyncView(APIView):
+class SyncView(AuditDenials, APIView):
     """Upload scans made offline; applied in `scanned_at` order, known nonces are replays."""
 
     permission_classes = [IsManager]
@@ -226,7 +218,7 @@ class SyncView(APIView):
         return Response(SyncOutput({"results": results}).data)
 
 
-class TicketStatusView(generics.RetrieveAPIView):
+class TicketStatusView(AuditDenials, generics.RetrieveAPIView):
     """A ticket of a campaign the manager is assigned to; any other ticket is 404."""
 
     permission_classes = [IsManager]
@@ -238,7 +230,7 @@ class TicketStatusView(generics.RetrieveAPIView):
         return selectors.tickets_of_manager(manager=self.request.user)
 
 
-class OfflineBundleView(APIView):
+class OfflineBundleView(AuditDenials, APIView):
     """Keys and tickets for validating a campaign offline; assigned managers only."""
 
     permission_classes = [IsManager]
@@ -259,7 +251,7 @@ class OfflineBundleView(APIView):
         return Response(OfflineBundleOutput(bundle).data)
 
 
-class ConflictListView(generics.ListAPIView):
+class ConflictListView(AuditDenials, generics.ListAPIView):
     """Entries admitted offline beyond a ticket's allowance, for the campaign's seller."""
 
     permission_classes = [IsSeller]

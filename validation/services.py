@@ -19,6 +19,7 @@ from accounts.services import audit_event_record
 from bookings.models import Booking, Ticket
 from bookings.tickets.qr import ticket_for_token
 from campaigns.models import Campaign
+from core import metrics
 from core.errors import Conflict
 from core.locking import lock_one
 from validation.models import Scan
@@ -84,6 +85,15 @@ def _count_entry(*, ticket_id: int) -> bool:
     return counted == 1
 
 
+def _record(**fields) -> Scan:
+    """Store a decided scan. It is counted once its transaction commits: a scan that loses a
+    race on its nonce rolls back and was never made."""
+    scan = Scan.objects.create(**fields)
+    mode = "offline" if scan.offline else "online"
+    metrics.count_on_commit(metrics.SCANS, result=scan.result, mode=mode)
+    return scan
+
+
 def _scan_once(
     *, manager: User, qr: object, device_id: str, nonce: str, scanned_at: datetime, offline: bool
 ) -> Scan:
@@ -97,7 +107,7 @@ def _scan_once(
     }
     decoded, ticket = ticket_for_token(qr)
     if ticket is None:
-        return Scan.objects.create(
+        return _record(
             **record,
             campaign_id=decoded.campaign_id,
             result=Result.INVALID,
@@ -105,7 +115,7 @@ def _scan_once(
         )
     if not manager.managed_campaigns.filter(pk=decoded.campaign_id).exists():
         # Recorded for the admins, but the manager learns nothing about the ticket.
-        return Scan.objects.create(
+        return _record(
             **record,
             ticket=ticket,
             campaign_id=decoded.campaign_id,
@@ -129,7 +139,7 @@ def _scan_once(
         result = Result.ALREADY_USED
         # Offline, the door already let this entry through: the seller must hear of it.
         conflict = offline
-    return Scan.objects.create(
+    return _record(
         **record,
         ticket=ticket,
         campaign_id=decoded.campaign_id,

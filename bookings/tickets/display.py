@@ -8,6 +8,7 @@ import segno
 from django.utils import dateformat, timezone
 
 from bookings.models import Booking, Ticket
+from campaigns.attributes import attribute_rows
 
 QR_ERROR_LEVEL = "m"
 QR_SCALE = 4
@@ -22,18 +23,6 @@ def qr_svg_data_uri(token: str) -> str:
 def qr_svg_inline(token: str) -> str:
     """An `<svg>` element to place in a page as it is (no request per code)."""
     return segno.make(token, error=QR_ERROR_LEVEL).svg_inline(scale=QR_SCALE, border=QR_BORDER)
-
-
-def _attribute_label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
-def _attribute_value(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -77,10 +66,9 @@ def ticket_display(ticket: Ticket) -> TicketDisplay:
         ends_local=timezone.localtime(campaign.ends_at, zone),
         timezone_name=campaign.timezone,
         ticket_type=ticket.ticket_type.name,
-        attributes=[
-            (_attribute_label(name), _attribute_value(value))
-            for name, value in sorted(ticket.ticket_type.attributes.items())
-        ],
+        attributes=attribute_rows(
+            ticket.ticket_type.attributes, ticket.ticket_type.attribute_labels
+        ),
         holder_name=ticket.holder_name or booking.customer.name,
         admits=ticket.admits,
         entries_allowed=ticket.scans_allowed,

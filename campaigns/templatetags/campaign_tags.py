@@ -2,14 +2,12 @@
 
 from django import template
 
+from campaigns.attributes import attribute_rows as _attribute_rows
+
 register = template.Library()
 
 
 @register.filter
-def attribute_value(value) -> str:
-    """A seller-defined attribute value as a reader expects it: yes/no, comma lists."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(attribute_value(item) for item in value)
-    return str(value)
+def attribute_rows(ticket_type) -> list[tuple[str, str]]:
+    """A ticket type's attributes as `(label, value)` pairs a buyer reads."""
+    return _attribute_rows(ticket_type.attributes, ticket_type.attribute_labels)

@@ -12,7 +12,7 @@
         { label: "Views", data: data.days.map(function (d) { return d.views; }), type: "line" }
       ]
     },
-    options: { scales: { y: { beginAtZero: true } } }
+    options: { maintainAspectRatio: false, scales: { y: { beginAtZero: true } } }
   });
   new window.Chart(document.getElementById("chart-types"), {
     type: "bar",
@@ -23,6 +23,10 @@
         { label: "Remaining", data: data.ticket_types.map(function (t) { return t.remaining; }) }
       ]
     },
-    options: { indexAxis: "y", scales: { x: { beginAtZero: true, stacked: true }, y: { stacked: true } } }
+    options: {
+      maintainAspectRatio: false,
+      indexAxis: "y",
+      scales: { x: { beginAtZero: true, stacked: true }, y: { stacked: true } }
+    }
   });
 })();

@@ -1,5 +1,5 @@
-// Keeps the "remaining" counters of a campaign page current over its websocket.
-// Without the socket the page keeps the numbers it was rendered with.
+// Keeps the "remaining" counters of a campaign page current over its websocket, and greys out
+// a ticket type that sells out meanwhile. Without the socket the page keeps its numbers.
 (function () {
   "use strict";
   var section = document.querySelector("[data-live-url]");
@@ -12,7 +12,10 @@
     if (message.type !== "availability") return;
     message.ticket_types.forEach(function (row) {
       var cell = section.querySelector('[data-ticket-type="' + row.id + '"]');
-      if (cell) cell.textContent = row.remaining;
+      if (!cell) return;
+      cell.textContent = row.remaining;
+      var option = cell.closest("[data-ticket-option]");
+      if (option) option.classList.toggle("is-sold-out", row.remaining === 0);
     });
   }
 

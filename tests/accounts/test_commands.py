@@ -58,7 +58,7 @@ def test_bad_email_is_refused():
 
 def test_a_forged_token_is_refused(api_client):
     response = api_client.get("/api/v1/auth/profile/", HTTP_X_SESSION_TOKEN="forged-token")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 
 

@@ -9,7 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from allauth.socialaccount.providers.google import views as google_views
 from django.conf import settings
+from rest_framework.renderers import JSONRenderer
 
+from accounts.api import GoogleLoginView
 from accounts.models import AuditEvent, Role, User
 from tests.factories import ManagerFactory
 
@@ -43,6 +45,19 @@ def google_verifier(monkeypatch):
 
     monkeypatch.setattr(google_views, "_verify_and_decode", verify)
     return claims
+
+
+@pytest.mark.parametrize(
+    "accept", ["text/html", "text/html,application/xhtml+xml,*/*;q=0.8", "application/json"]
+)
+def test_web_sign_in_redirects_browsers_and_api_clients_alike(client, monkeypatch, accept):
+    # Production renders JSON only (the browsable API exists with DEBUG on).
+    monkeypatch.setattr(GoogleLoginView, "renderer_classes", [JSONRenderer])
+
+    response = client.get("/api/v1/auth/google/?next=/my/tickets/", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/google/login/?process=login&next=/my/tickets/"
 
 
 def test_web_sign_in_redirects_to_google_with_our_client_id(client):
@@ -153,20 +168,20 @@ def test_logout_ends_the_mobile_session_token(client, api_client, google_verifie
 
     assert response.status_code == 204
     after = api_client.get("/api/v1/auth/profile/", HTTP_X_SESSION_TOKEN=token)
-    assert after.status_code == 403
+    assert after.status_code == 401
     user = User.objects.get(email="new.person@example.com")
     assert list(
         AuditEvent.objects.filter(actor=user).order_by("id").values_list("action", flat=True)
-    ) == ["user.logged_in", "user.logged_out"]
+    ) == ["user.logged_in", "user.logged_out", "token.revoked"]
 
 
 def test_logout_ends_the_web_session(client, customer):
     client.force_login(customer)
 
-    response = client.post("/api/v1/auth/logout/")
+    response = client.post("/api/v1/auth/logout/", content_type="application/json")
 
     assert response.status_code == 204
-    assert client.get("/api/v1/auth/profile/").status_code == 403
+    assert client.get("/api/v1/auth/profile/").status_code == 401
     assert AuditEvent.objects.filter(actor=customer, action="user.logged_out").count() == 1
 
 

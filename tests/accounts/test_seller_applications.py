@@ -61,7 +61,7 @@ def test_a_seller_cannot_apply_again(client_for, seller):
 
 def test_anonymous_cannot_apply(api_client):
     response = api_client.post("/api/v1/auth/apply-seller/", VALID, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert SellerApplication.objects.count() == 0
 
 
@@ -202,6 +202,22 @@ def test_reviewing_an_unknown_application_is_404(client_for, super_admin):
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
+def test_the_admin_list_filters_by_status_and_type_and_finds_a_country_by_search(
+    client, super_admin
+):
+    kenyan = SellerApplicationFactory(country="KE")
+    SellerApplicationFactory(country="NG")
+    client.force_login(super_admin)
+
+    page = client.get("/admin/accounts/sellerapplication/", {"q": "KE"})
+
+    assert [spec.title for spec in page.context["cl"].filter_specs] == [
+        "status",
+        "business type",
+    ]
+    assert list(page.context["cl"].result_list) == [kenyan]
+
+
 def test_admin_actions_approve_and_reject_with_a_reason(client, super_admin):
     approve_me, reject_me = SellerApplicationFactory(), SellerApplicationFactory()
     client.force_login(super_admin)
@@ -232,7 +248,7 @@ def test_apply_page_submits_and_shows_the_status(client, customer):
     response = client.post("/seller/apply/", VALID, follow=True)
 
     assert response.status_code == 200
-    assert b"pending review" in response.content
+    assert b'<span class="badge badge--warning">Pending review</span>' in response.content
     assert SellerApplication.objects.get().business_name == "Rooftop Lagos"
 
 

@@ -1,6 +1,7 @@
 """The bookings API: exact bodies, every refusal, replays, ownership, and query counts."""
 
 import pytest
+from django.utils import timezone
 
 from accounts.services import session_token_create
 from bookings import services
@@ -98,6 +99,29 @@ def test_post_query_count_is_small(client_for, customer, ticket_type, django_ass
     with django_assert_num_queries(8):  # no key, no lookup
         response = client.post(URL, _body(ticket_type))
     assert response.status_code == 201
+
+
+def test_overdue_holds_cost_queries_only_when_they_are_on_the_booked_types(
+    client_for, customer, ticket_type, django_assert_num_queries
+):
+    client = client_for(customer)
+    other_type = TicketTypeFactory(campaign=ticket_type.campaign)
+    elsewhere = services.booking_create(
+        customer=UserFactory(),
+        campaign_id=other_type.campaign_id,
+        items=[{"ticket_type": other_type.pk, "quantity": 1}],
+        issuance="single",
+    )
+    Booking.objects.filter(pk=elsewhere.pk).update(expires_at=timezone.now())
+    with django_assert_num_queries(8):  # as with nothing overdue anywhere
+        assert client.post(URL, _body(ticket_type)).status_code == 201
+
+    # Overdue holds on the booked type: bound the lock wait, lock them, read their seats,
+    # mark them expired.
+    with django_assert_num_queries(12):
+        assert client.post(URL, _body(other_type)).status_code == 201
+    assert Booking.objects.get(pk=elsewhere.pk).status == "expired"
+    assert_inventory_clean()
 
 
 def test_replay_returns_same_status_and_body_and_holds_nothing_more(
@@ -217,7 +241,7 @@ def test_campaign_not_on_sale_is_409(client_for, customer, ticket_type):
 
 def test_anonymous_cannot_book_or_list(api_client, ticket_type):
     for response in (api_client.post(URL, _body(ticket_type)), api_client.get(URL)):
-        assert response.status_code == 403
+        assert response.status_code == 401
         assert response.json()["code"] == "not_authenticated"
     assert Booking.objects.count() == 0
 

@@ -5,10 +5,14 @@ seat free, and the second reservation would hit the `reserved <= capacity` check
 (an IntegrityError, not SoldOut) or, with a read-modify-write, oversell.
 """
 
+import contextlib
 import random
+import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from bookings import services
@@ -181,4 +185,117 @@ def test_expiry_racing_confirmations_never_double_releases_or_double_confirms():
     assert Ticket.objects.count() == 40  # separate issuance: one per seat, issued once
     ticket_type.refresh_from_db()
     assert ticket_type.reserved == 40
+    assert_inventory_clean()
+
+
+def test_bookers_racing_the_expiry_job_release_each_overdue_hold_exactly_once():
+    ticket_type = TicketTypeFactory(capacity=20, max_per_booking=1)
+    overdue = _overdue_bookings(20, ticket_type)
+    items = [{"ticket_type": ticket_type.pk, "quantity": 1}]
+
+    outcomes = run_in_parallel(
+        [services.expire_all_overdue_holds, services.expire_all_overdue_holds]
+        + [_booker(UserFactory(), ticket_type.campaign_id, items) for _ in range(30)]
+    )
+
+    expired_by_job, booked = outcomes[:2], outcomes[2:]
+    assert all(isinstance(o, int) for o in expired_by_job), expired_by_job
+    # Every overdue hold freed its seat once, so exactly the capacity was sold again.
+    assert sum(isinstance(o, Booking) for o in booked) == 20
+    assert sum(isinstance(o, services.SoldOut) for o in booked) == 10, booked
+    assert set(
+        Booking.objects.filter(pk__in=[b.pk for b in overdue]).values_list("status", flat=True)
+    ) == {"expired"}
+    ticket_type.refresh_from_db()
+    assert ticket_type.reserved == 20
+    assert_inventory_clean()
+
+
+class _BookerReadsUnlocked(QuerySet):
+    """Overdue holds as the booking path would read them without its row locks; the expiry
+    job (the one caller that skips locked rows) keeps its own."""
+
+    def select_for_update(self, **kwargs):
+        return super().select_for_update(**kwargs) if kwargs.get("skip_locked") else self
+
+
+def _the_job_and_a_booker_at_once():
+    """One overdue hold takes the only seat; the expiry job and a booker start together."""
+    ticket_type = TicketTypeFactory(capacity=1, max_per_booking=1)
+    (overdue,) = _overdue_bookings(1, ticket_type)
+    items = [{"ticket_type": ticket_type.pk, "quantity": 1}]
+    expired, booking = run_in_parallel(
+        [services.expire_all_overdue_holds, _booker(UserFactory(), ticket_type.campaign_id, items)]
+    )
+    assert (expired, Booking.objects.get(pk=overdue.pk).status) == (1, "expired")
+    assert isinstance(booking, Booking), booking
+    ticket_type.refresh_from_db()
+    return ticket_type
+
+
+def _race_the_expiry_job_for_one_overdue_hold(monkeypatch):
+    """The job and the booker both release the hold, each waiting (up to 2 s) for the other
+    just before marking it expired: the interleaving in which a double release would show."""
+    both_read = threading.Barrier(2, timeout=2)
+    mark_expired = services._mark_expired
+
+    def meet_then_mark_expired(booking_ids, now):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait()
+        mark_expired(booking_ids, now)
+
+    monkeypatch.setattr(services, "_mark_expired", meet_then_mark_expired)
+    return _the_job_and_a_booker_at_once()
+
+
+def test_without_the_booking_row_locks_the_booker_releases_a_hold_the_job_released(
+    monkeypatch,
+):
+    def unlocked_overdue_holds(now):
+        return _BookerReadsUnlocked(Booking).filter(status="pending_payment", expires_at__lte=now)
+
+    monkeypatch.setattr(services, "_overdue_holds", unlocked_overdue_holds)
+
+    ticket_type = _race_the_expiry_job_for_one_overdue_hold(monkeypatch)
+
+    # The seat went back twice: the new booking holds it, yet it counts as free.
+    assert ticket_type.reserved == 0
+    with pytest.raises(SystemExit):
+        assert_inventory_clean()
+
+
+def test_with_the_booking_row_locks_the_booker_waits_and_releases_nothing_twice(monkeypatch):
+    ticket_type = _race_the_expiry_job_for_one_overdue_hold(monkeypatch)
+
+    assert ticket_type.reserved == 1
+    assert_inventory_clean()
+
+
+def test_a_booker_arriving_while_the_job_releases_the_hold_waits_for_it_instead_of_refusing(
+    monkeypatch,
+):
+    """The job has locked the overdue hold but not yet the ticket type when the booker comes.
+
+    Skipping the locked hold would find the only seat still taken and refuse; the booker
+    waits for the hold's lock instead and books the seat the job gives back.
+    """
+    job_holds_the_hold = threading.Barrier(2, timeout=5)
+    release_seats = services._release_seats
+    expire_overdue_holds_of = services._expire_overdue_holds_of
+
+    def job_releases_late(booking_ids):
+        job_holds_the_hold.wait()
+        time.sleep(0.3)  # let the booker reach the locks first
+        release_seats(booking_ids)
+
+    def booker_meets_the_job(**kwargs):
+        job_holds_the_hold.wait()
+        return expire_overdue_holds_of(**kwargs)
+
+    monkeypatch.setattr(services, "_release_seats", job_releases_late)
+    monkeypatch.setattr(services, "_expire_overdue_holds_of", booker_meets_the_job)
+
+    ticket_type = _the_job_and_a_booker_at_once()
+
+    assert ticket_type.reserved == 1
     assert_inventory_clean()

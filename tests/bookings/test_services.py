@@ -264,6 +264,96 @@ def test_expire_releases_only_overdue_holds(customer, ticket_type, book):
     assert_inventory_clean()
 
 
+def _make_overdue(*bookings):
+    Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_a_type_sold_out_only_by_overdue_holds_is_booked_without_the_expiry_job(
+    customer, ticket_type, book
+):
+    first, second = book(UserFactory(), ticket_type, 6), book(UserFactory(), ticket_type, 4)
+    _make_overdue(first, second)
+    assert _reserved(ticket_type) == 10  # what the unlocked pre-check reads: sold out
+
+    booking = book(customer, ticket_type, quantity=10)
+
+    assert booking.status == "pending_payment"
+    assert Booking.objects.get(pk=first.pk).status == "expired"
+    assert Booking.objects.get(pk=second.pk).status == "expired"
+    assert _reserved(ticket_type) == 10
+    assert services.expire_all_overdue_holds() == 0
+    assert_inventory_clean()
+
+
+def test_booking_releases_the_whole_overdue_hold_across_its_types(customer, ticket_type, book):
+    vip = TicketTypeFactory(campaign=ticket_type.campaign, name="VIP", capacity=2)
+    overdue = services.booking_create(
+        customer=UserFactory(),
+        campaign_id=ticket_type.campaign_id,
+        items=[
+            {"ticket_type": vip.pk, "quantity": 2},
+            {"ticket_type": ticket_type.pk, "quantity": 10},
+        ],
+        issuance="single",
+    )
+    _make_overdue(overdue)
+
+    book(customer, vip, quantity=1)
+
+    assert Booking.objects.get(pk=overdue.pk).status == "expired"
+    assert (_reserved(ticket_type), _reserved(vip)) == (0, 1)
+    assert_inventory_clean()
+
+
+def test_overdue_holds_stay_released_when_the_booking_is_still_refused(customer, ticket_type, book):
+    book(UserFactory(), ticket_type, 8)
+    overdue = book(UserFactory(), ticket_type, 2)
+    _make_overdue(overdue)
+
+    with pytest.raises(services.SoldOut) as refused:
+        book(customer, ticket_type, quantity=3)
+
+    assert refused.value.detail == "Not enough tickets left: General (2 left)."
+    assert Booking.objects.get(pk=overdue.pk).status == "expired"
+    assert _reserved(ticket_type) == 8
+    assert Booking.objects.filter(customer=customer).count() == 0
+    assert_inventory_clean()
+
+
+def test_holds_not_yet_overdue_and_overdue_holds_of_other_types_are_left_alone(
+    customer, ticket_type, book
+):
+    other_type = TicketTypeFactory(campaign=ticket_type.campaign, name="VIP", capacity=5)
+    current = book(UserFactory(), ticket_type, 10)
+    elsewhere = book(UserFactory(), other_type, 5)
+    _make_overdue(elsewhere)
+
+    with pytest.raises(services.SoldOut):
+        book(customer, ticket_type, quantity=1)
+
+    assert Booking.objects.get(pk=current.pk).status == "pending_payment"
+    assert Booking.objects.get(pk=elsewhere.pk).status == "pending_payment"
+    assert (_reserved(ticket_type), _reserved(other_type)) == (10, 5)
+
+
+def test_payment_for_a_hold_the_booking_path_released_and_resold_needs_refund(
+    customer, ticket_type, book
+):
+    late_payer = book(customer, ticket_type, quantity=10)
+    _make_overdue(late_payer)
+    book(UserFactory(), ticket_type, quantity=10)
+
+    result = services.confirm_booking(booking_id=late_payer.pk, source="webhook")
+
+    assert result.outcome == "needs_refund"
+    assert Booking.objects.get(pk=late_payer.pk).status == "expired"
+    assert Ticket.objects.count() == 0
+    assert _reserved(ticket_type) == 10
+    assert_inventory_clean()
+
+
 def test_confirm_single_issues_one_group_ticket_per_type(customer, ticket_type):
     ticket_type.scans_allowed = 2
     ticket_type.save()

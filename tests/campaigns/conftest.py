@@ -74,6 +74,7 @@ def campaign_payload(**overrides) -> dict:
                 "max_per_booking": 1,
                 "scans_allowed": 6,
                 "attributes": {"table_size": 6, "perks": ["bottle", "waiter"]},
+                "attribute_labels": {"table_size": "Seats at the table"},
             },
         ],
     }

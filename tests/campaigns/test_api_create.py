@@ -49,6 +49,7 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
                 "sales_start": None,
                 "sales_end": None,
                 "attributes": {"drinks_included": 2, "section": "floor"},
+                "attribute_labels": {},
             },
             {
                 "id": vip.pk,
@@ -61,6 +62,7 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
                 "sales_start": None,
                 "sales_end": None,
                 "attributes": {"table_size": 6, "perks": ["bottle", "waiter"]},
+                "attribute_labels": {"table_size": "Seats at the table"},
             },
         ],
     }
@@ -134,6 +136,24 @@ def _past():
         ({"ticket_types": [_ticket(attributes={"tags": [[1]]})]}, "ticket_types"),
         ({"ticket_types": [_ticket(attributes={"none": None})]}, "ticket_types"),
         ({"ticket_types": [_ticket(attributes={f"k{i}": i for i in range(31)})]}, "ticket_types"),
+        ({"ticket_types": [_ticket(attribute_labels=["Size"])]}, "ticket_types"),
+        ({"ticket_types": [_ticket(attribute_labels={"size": "Size"})]}, "ticket_types"),
+        (
+            {"ticket_types": [_ticket(attributes={"size": 6}, attribute_labels={"seat": "Seat"})]},
+            "ticket_types",
+        ),
+        (
+            {"ticket_types": [_ticket(attributes={"size": 6}, attribute_labels={"size": " "})]},
+            "ticket_types",
+        ),
+        (
+            {"ticket_types": [_ticket(attributes={"size": 6}, attribute_labels={"size": 6})]},
+            "ticket_types",
+        ),
+        (
+            {"ticket_types": [_ticket(attributes={"a": 1}, attribute_labels={"a": "x" * 81})]},
+            "ticket_types",
+        ),
         (
             {
                 "ticket_types": [
@@ -162,6 +182,47 @@ def test_invalid_body_is_400_with_fields_and_creates_nothing(client_for, seller,
     assert CampaignKey.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("country", "message"),
+    [
+        ([], "Expected a string, not an array."),
+        ({"a": 1}, "Expected a string, not an object."),
+        (566, "Expected a string, not an integer."),
+        ("Nigeria", '"Nigeria" is not a valid choice.'),
+        ("ng", '"ng" is not a valid choice.'),
+    ],
+)
+def test_a_country_that_is_not_a_code_is_refused_never_stored_blank(
+    client_for, seller, country, message
+):
+    body = campaign_payload(country=country)
+
+    response = client_for(seller).post("/api/v1/campaigns/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"country": [message]}
+    assert Campaign.objects.count() == 0
+
+
+def test_at_most_50_ticket_types_per_campaign(client_for, seller):
+    many = [_ticket(name=f"Type {number}") for number in range(51)]
+
+    refused = client_for(seller).post(
+        "/api/v1/campaigns/", campaign_payload(ticket_types=many), format="json"
+    )
+    assert Campaign.objects.count() == 0
+    accepted = client_for(seller).post(
+        "/api/v1/campaigns/", campaign_payload(ticket_types=many[:50]), format="json"
+    )
+
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {
+        "ticket_types": {"non_field_errors": ["Ensure this field has no more than 50 elements."]}
+    }
+    assert accepted.status_code == 201
+    assert TicketType.objects.count() == 50
+
+
 def test_attribute_limits_are_accepted_at_the_boundary(client_for, seller):
     attributes = {f"k{i:02d}": "x" * 200 for i in range(29)}
     attributes["y" * 40] = list(range(20))
@@ -179,7 +240,7 @@ def test_only_sellers_create_campaigns(client_for, customer, super_admin, who):
 
     response = client_for(user).post("/api/v1/campaigns/", campaign_payload(), format="json")
 
-    assert response.status_code in ((401, 403) if user is None else (403,))
+    assert response.status_code == (401 if user is None else 403)
     assert Campaign.objects.count() == 0
 
 

@@ -1,6 +1,7 @@
 """The public campaign list: what is listed, every filter, ordering, constant queries."""
 
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -128,6 +129,28 @@ def test_invalid_filters_are_400(api_client, query, field):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert field in response.json()["fields"]
+
+
+def test_a_start_bound_in_any_utc_offset_is_compared_in_utc(api_client):
+    soon = _campaign("Soon", days=2)
+    _campaign("Later", days=9)
+    bound = (soon.starts_at - timedelta(hours=1)).astimezone(
+        timezone.get_fixed_timezone(16 * 60 + 35)
+    )
+
+    # +16:35 is a valid ISO 8601 offset that PostgreSQL refuses to read (found by schemathesis).
+    titles = _titles(api_client, f"?starts_before={quote(bound.isoformat())}")
+
+    assert titles == []
+    assert _titles(api_client, "?starts_after=0173-12-11T21:11:45.82%2B16:35") == ["Soon", "Later"]
+
+
+@pytest.mark.parametrize("bound", ["0001-01-01T00:00:00%2B16:35", "9999-12-31T23:59:59-15:00"])
+def test_a_start_bound_beyond_the_calendar_in_utc_is_400(api_client, bound):
+    response = api_client.get(f"/api/v1/campaigns/?starts_after={bound}")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"starts_after": ["Enter a valid date/time."]}
 
 
 def test_list_takes_the_same_queries_whatever_the_page_size(api_client, django_assert_num_queries):

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -51,3 +53,14 @@ def test_check_deploy_refuses_the_development_encryption_key():
     result = run_check(env)
     assert result.returncode != 0
     assert "platform.E001" in result.stderr + result.stdout
+
+
+def test_compose_with_the_example_env_copied_as_it_is_passes_check_deploy():
+    compose_env = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["x-app"]["environment"]
+
+    result = run_check(
+        {"PATH": os.environ["PATH"], "ENV_FILE": str(ROOT / ".env.example"), **compose_env}
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "System check identified no issues (0 silenced).\n"

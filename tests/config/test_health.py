@@ -60,4 +60,4 @@ def test_health_needs_no_tls_redirect_behind_a_proxy(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/health").status_code == 200
     assert client.get("/api/v1/auth/profile/").status_code == 301
-    assert client.get("/api/v1/auth/profile/", HTTP_X_FORWARDED_PROTO="https").status_code == 403
+    assert client.get("/api/v1/auth/profile/", HTTP_X_FORWARDED_PROTO="https").status_code == 401

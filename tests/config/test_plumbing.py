@@ -5,14 +5,26 @@ import logging
 
 import pytest
 from django.core.cache import cache, caches
-from django.test import override_settings
+from django.test import Client, override_settings
 from rest_framework.settings import api_settings
 
 pytestmark = pytest.mark.django_db
 
 
-def test_unknown_api_path_is_json_404(api_client):
-    response = api_client.get("/api/v1/no-such-thing/")
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete", "options"])
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v2/x", "/_allauth/nothing"])
+def test_unknown_api_paths_are_json_404_for_every_method(customer, method, path):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(customer)  # a browser session: CSRF would refuse a POST before routing
+
+    body = (
+        {"data": "{}", "content_type": "application/json"}
+        if method in ("post", "put", "patch", "delete")
+        else {}
+    )
+
+    response = getattr(client, method)(path, **body)
+
     assert response.status_code == 404
     assert response.json() == {"code": "not_found", "detail": "No API endpoint at this path."}
 
@@ -36,14 +48,9 @@ FROZEN_NOW = 1_000_000_040.0  # 20 s into a one-minute window
 
 
 @pytest.fixture
-def tight_auth_rate(settings, monkeypatch):
-    from core.throttling import ScopedOrDefaultThrottle
-
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "auth": "2/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    monkeypatch.setattr(ScopedOrDefaultThrottle, "timer", lambda self: FROZEN_NOW)
-    yield
-    api_settings.reload()
+def tight_auth_rate(throttle_rates, throttle_clock):
+    throttle_rates(auth="2/min")
+    throttle_clock.now = FROZEN_NOW
 
 
 def test_throttled_scope_answers_429_with_retry_after(client_for, customer, tight_auth_rate):
@@ -77,7 +84,7 @@ def test_request_id_is_echoed_and_logged(client, caplog):
     assert (record.request_id, record.path, record.status) == (
         "abc-123",
         "/api/v1/auth/profile/",
-        403,
+        401,
     )
     assert record.duration_ms >= 0
 
@@ -195,13 +202,16 @@ def test_cache_objects_share_one_redis_client_and_pool():
 
 
 @pytest.mark.redis
+@pytest.mark.django_db(transaction=True)  # the threads record the trip on their own connections
 def test_simultaneous_requests_never_exceed_the_rate(settings):
-    """Twenty clients from one address at once, five allowed a minute: exactly five pass."""
+    """Twenty clients from one address at once, five allowed a minute: exactly five pass,
+    and the trip is audited once."""
     import threading
 
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
 
+    from accounts.models import AuditEvent
     from core.throttling import ScopedOrDefaultThrottle
 
     settings.REST_FRAMEWORK = {
@@ -229,3 +239,6 @@ def test_simultaneous_requests_never_exceed_the_rate(settings):
     api_settings.reload()
 
     assert allowed.count(True) == 5
+    assert list(AuditEvent.objects.values_list("action", "ip", "metadata__scope")) == [
+        ("throttle.tripped", "203.0.113.7", "scan")
+    ]

@@ -306,3 +306,19 @@ def test_bad_report_queries_are_400_in_json(seller, client_for, query):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["code"] == "invalid"
+
+
+def test_a_report_ending_on_the_calendars_first_days_starts_on_its_first_day(
+    seller, report_ledger, client_for
+):
+    """Found by schemathesis: `end=0001-01-01` made the default start (30 days earlier) a
+    date Python cannot hold, and the report a 500."""
+    response = client_for(seller).get("/api/v1/finance/reports/", {"end": "0001-01-01"})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "start": "0001-01-01",
+        "end": "0001-01-01",
+        "period": "day",
+        "rows": [],
+    }

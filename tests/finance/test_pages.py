@@ -27,8 +27,8 @@ def test_the_page_shows_balances_methods_and_a_nav_link(browser, seller, credit,
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<a href="/seller/finance/">Finance</a>' in html
-    assert "<strong>1234.56</strong>" in html
+    assert '<a href="/seller/finance/" aria-current="page">Finance</a>' in html
+    assert '<td data-label="Available" class="num"><strong>NGN\xa01,234.56</strong></td>' in html
     assert "044 ****0031" in html
     assert "0690000031" not in html
 
@@ -67,15 +67,26 @@ def test_a_seller_adds_a_method_and_withdraws_from_the_page(
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "errors"),
     [
-        ({"amount": "900.00"}, "You can withdraw up to 500.00 NGN."),
-        ({"amount": "-1"}, "Ensure this value is greater than or equal to 0.01."),
-        ({"amount": "1.005"}, "Ensure that there are no more than 2 decimal places."),
+        (
+            {"amount": "900.00"},
+            '<ul class="errorlist nonfield"><li>You can withdraw up to NGN\xa0500.00.</li></ul>',
+        ),
+        (
+            {"amount": "-1"},
+            '<ul class="errorlist" id="id_amount_error">'
+            "<li>Ensure this value is greater than or equal to 0.01.</li></ul>",
+        ),
+        (
+            {"amount": "1.005"},
+            '<ul class="errorlist" id="id_amount_error">'
+            "<li>Ensure that there are no more than 2 decimal places.</li></ul>",
+        ),
     ],
 )
-def test_a_refused_withdrawal_shows_why_and_changes_nothing(
-    browser, seller, credit, bank_method, body, message
+def test_a_refused_withdrawal_shows_why_once_as_an_error_and_changes_nothing(
+    browser, seller, credit, bank_method, body, errors
 ):
     credit(seller, "500.00")
 
@@ -83,8 +94,11 @@ def test_a_refused_withdrawal_shows_why_and_changes_nothing(
         f"{PAGE}withdraw/", {"currency": "NGN", "method": bank_method.pk, **body}
     )
 
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count(errors) == 1
+    assert html.count('class="errorlist') == 1
+    assert f'name="amount" value="{body["amount"]}"' in html
     assert Payout.objects.count() == 0
     assert LedgerEntry.objects.count() == 1
 
@@ -102,8 +116,10 @@ def test_an_invalid_method_is_refused_on_the_page(browser):
         },
     )
 
-    assert response.status_code == 400
-    assert "A bank account number is 6 to 20 digits." in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("A bank account number is 6 to 20 digits.") == 1
+    assert "<details open>" in html
     assert WithdrawalMethod.objects.count() == 0
 
 

@@ -464,7 +464,7 @@ def test_insufficient_funds_says_what_is_available(funded, bank_method, client_f
 
     assert response.json() == {
         "code": "insufficient_funds",
-        "detail": "You can withdraw up to 10000.00 NGN.",
+        "detail": "You can withdraw up to NGN\xa010,000.00.",
         "available": "10000.00",
     }
 

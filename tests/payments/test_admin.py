@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from bookings.models import Booking
+from campaigns.models import Campaign
 from payments import services
 from payments.models import Payment, Refund, WebhookEvent
 from tests.factories import SuperAdminFactory
@@ -80,4 +81,25 @@ def test_the_refund_action_refunds_through_the_gateway(admin_client_for_super_ad
     assert response.status_code == 302
     assert Booking.objects.get(pk=paid.booking_id).status == "refunded"
     assert Refund.objects.get().status == "completed"
+    assert len(flw.calls("POST", "/refund")) == 1
+
+
+def test_cancelling_a_campaign_in_the_admin_refunds_its_paid_bookings(
+    admin_client_for_super_admin, paid, flw, django_capture_on_commit_callbacks
+):
+    campaign = paid.booking.campaign
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_for_super_admin.post(
+            "/admin/campaigns/campaign/",
+            {"action": "cancel", "_selected_action": [campaign.pk], "apply": "1"},
+        )
+
+    assert response.status_code == 302
+    assert Campaign.objects.get(pk=campaign.pk).status == "cancelled"
+    assert Booking.objects.get(pk=paid.booking_id).status == "refunded"
+    assert (Refund.objects.get().reason, Refund.objects.get().status) == (
+        "campaign_cancelled",
+        "completed",
+    )
     assert len(flw.calls("POST", "/refund")) == 1

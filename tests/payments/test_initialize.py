@@ -95,7 +95,7 @@ def test_someone_elses_booking_is_404_and_opens_nothing(flw, booking, client_for
 def test_anonymous_is_refused(flw, booking, client_for):
     response = client_for(None).post(URL, {"booking": booking.pk}, format="json")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
     assert Payment.objects.count() == 0
 

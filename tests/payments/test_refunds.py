@@ -105,7 +105,7 @@ def test_a_super_admin_may_refund(flw, pay, booking, client_for):
         (lambda booking: UserFactory(), 403),
         (lambda booking: ManagerFactory(), 403),
         (lambda booking: SellerFactory(), 404),
-        (lambda booking: None, 403),
+        (lambda booking: None, 401),
     ],
     ids=["own-customer", "other-customer", "manager", "other-seller", "anonymous"],
 )

@@ -36,7 +36,7 @@ def test_paying_in_the_sandbox_confirms_through_the_return_page(
         to_checkout["Location"] == f"http://testserver/payments/sandbox/checkout/{payment.tx_ref}/"
     )
     page = client.get(to_checkout["Location"])
-    assert b"5000.00 NGN" in page.content
+    assert 'data-testid="amount" class="money">NGN\xa05,000.00</strong>' in page.content.decode()
 
     back = client.post(to_checkout["Location"], {"outcome": "successful"})
 

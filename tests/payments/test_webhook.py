@@ -9,7 +9,7 @@ from django.core import mail
 from bookings.models import Ticket
 from payments import services
 from payments.models import WebhookEvent
-from tests.payments.conftest import post_webhook, webhook_body
+from tests.payments.conftest import WEBHOOK_HASH, post_webhook, webhook_body
 
 pytestmark = pytest.mark.django_db
 
@@ -100,14 +100,58 @@ def test_without_a_configured_hash_every_webhook_is_refused(flw, payment, api_cl
     assert WebhookEvent.objects.count() == 0
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'"text"', b""])
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"not json", "parse_error"),
+        (b"[1, 2]", "invalid"),
+        (b'"text"', "invalid"),
+        (b"", "invalid"),
+    ],
+)
 def test_a_malformed_body_with_the_right_hash_is_400_and_stores_nothing(
-    flw, payment, api_client, body
+    flw, payment, api_client, body, code
 ):
     response = post_webhook(api_client, body)
 
     assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    assert response.json()["code"] == code
+    assert WebhookEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b"[" * 20000 + b"]" * 20000, "nesting_too_deep"),
+        (b'{"event": "charge.completed\\u0000", "data": {"id": 1}}', "invalid_characters"),
+        (
+            b'{"event": "charge.completed", "data": {"id": "\\ud800", "tx_ref": "a"}}',
+            "invalid_characters",
+        ),
+        (b'{"event": "charge.completed", "data": {"id": 1e400}}', "number_out_of_range"),
+        (b'{"event": "charge.completed", "data": {"\\udfff": 1}}', "invalid_characters"),
+        (b"\xff\xfe\x00garbage", "parse_error"),
+    ],
+    ids=["deep", "nul", "surrogate-value", "1e400", "surrogate-key", "binary"],
+)
+def test_a_signed_garbage_body_is_400_and_stores_and_verifies_nothing(
+    flw, payment, booking, api_client, body, code
+):
+    response = post_webhook(api_client, body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert WebhookEvent.objects.count() == 0
+    assert _state(booking, payment) == ("pending_payment", "pending", 0)
+    assert flw.calls("GET") == []
+
+
+def test_the_webhook_service_applies_the_guards_rules_to_a_body_given_directly(payment):
+    with pytest.raises(services.InvalidWebhook, match="NUL character"):
+        services.webhook_receive(
+            body=b'{"event": "charge.completed", "data": {"id": "1\\u0000"}}',
+            headers={"verif-hash": WEBHOOK_HASH},
+        )
     assert WebhookEvent.objects.count() == 0
 
 
@@ -154,10 +198,15 @@ def test_a_webhook_body_claiming_success_is_not_trusted(
 
 
 @pytest.mark.parametrize(
-    ("amount", "currency"), [("4999.99", "NGN"), ("5000.00", "USD"), ("50.00", "NGN")]
+    ("amount", "currency", "paid"),
+    [
+        ("4999.99", "NGN", "NGN\xa04,999.99"),
+        ("5000.00", "USD", "USD\xa05,000.00"),
+        ("50.00", "NGN", "NGN\xa050.00"),
+    ],
 )
 def test_a_tampered_amount_or_currency_does_not_confirm(
-    flw, payment, booking, api_client, amount, currency, django_capture_on_commit_callbacks
+    flw, payment, booking, api_client, amount, currency, paid, django_capture_on_commit_callbacks
 ):
     data = flw.charge(payment.tx_ref, amount=amount, currency=currency)
     # The body may say anything: the gateway's answer is what is checked.
@@ -167,7 +216,7 @@ def test_a_tampered_amount_or_currency_does_not_confirm(
         post_webhook(api_client, body)
 
     assert _state(booking, payment) == ("pending_payment", "failed", 0)
-    assert payment.failure_reason == f"Paid {amount} {currency}, expected 5000.00 NGN."
+    assert payment.failure_reason == f"Paid {paid}, expected NGN\xa05,000.00."
     assert WebhookEvent.objects.get().result == "mismatch"
     assert mail.outbox == []
 

@@ -86,7 +86,7 @@ def test_anonymous_clients_are_refused(client_for, separate_booking):
         f"/api/v1/bookings/{separate_booking.pk}/pdf/",
     ):
         response = client.get(path)
-        assert response.status_code == 403
+        assert response.status_code == 401
         assert response.json()["code"] == "not_authenticated"
     separate_booking.refresh_from_db()
     assert separate_booking.tickets_pdf.name == ""

@@ -66,7 +66,7 @@ def test_a_group_ticket_page_shows_everything_and_its_qr_reads_back(group_bookin
         "Admits 3\n"
         "Holder Grace Holder\n"
         "Entries allowed 6\n"
-        "Drinks included yes\n"
+        "Drinks included Yes\n"
         "Table size 4\n"
         f"Booking {group_booking.reference}\n"
         f"Ticket {ticket.pk} · {group_booking.reference}"

@@ -48,6 +48,11 @@ def outsiders(seller):
     }
 
 
+def _refused(role: str) -> tuple[int, str]:
+    """Anonymous callers are unauthenticated (401); signed-in outsiders are forbidden (403)."""
+    return (401, "not_authenticated") if role == "anonymous" else (403, "permission_denied")
+
+
 def test_scan_answers_the_result_with_the_ticket(door, entry_ticket):
     response = door.post(
         SCAN_URL, {"qr": entry_ticket.qr_token, "device_id": "gate-1", "nonce": "scan-0001"}
@@ -115,8 +120,7 @@ def test_scan_by_a_non_manager_is_forbidden_and_records_nothing(
         response = client_for(user).post(
             SCAN_URL, {"qr": entry_ticket.qr_token, "device_id": "gate-1"}
         )
-        assert response.status_code == 403, role
-        assert response.json()["code"] in ("permission_denied", "not_authenticated"), role
+        assert (response.status_code, response.json()["code"]) == _refused(role)
     assert not Scan.objects.exists()
     assert Ticket.objects.get(pk=entry_ticket.pk).scans_used == 0
 
@@ -186,7 +190,7 @@ def test_ticket_status_is_hidden_from_everyone_else(
 
     assert client_for(other_manager).get(url).status_code == 404
     for role, user in outsiders.items():
-        assert client_for(user).get(url).status_code == 403, role
+        assert client_for(user).get(url).status_code == _refused(role)[0], role
     assert client_for(other_manager).get("/api/v1/validation/ticket/999999/").status_code == 404
 
 
@@ -252,7 +256,7 @@ def test_offline_bundle_only_for_assigned_managers(
 ):
     assert client_for(other_manager).get(_bundle_url(campaign)).status_code == 404
     for role, user in outsiders.items():
-        assert client_for(user).get(_bundle_url(campaign)).status_code == 403, role
+        assert client_for(user).get(_bundle_url(campaign)).status_code == _refused(role)[0], role
     assert not AuditEvent.objects.filter(action="validation.offline_bundle_issued").exists()
 
 
@@ -361,7 +365,8 @@ def test_sync_bounds_the_batch_and_refuses_repeated_nonces(door, entry_ticket):
 
 def test_sync_by_a_non_manager_is_forbidden(client_for, outsiders, entry_ticket):
     for role, user in outsiders.items():
-        assert client_for(user).post(SYNC_URL, _valid_sync(entry_ticket)).status_code == 403, role
+        response = client_for(user).post(SYNC_URL, _valid_sync(entry_ticket))
+        assert response.status_code == _refused(role)[0], role
     assert not Scan.objects.exists()
 
 
@@ -417,5 +422,6 @@ def test_conflicts_are_only_for_the_campaign_seller(client_for, manager, campaig
     url = f"/api/v1/validation/campaigns/{campaign.pk}/conflicts/"
 
     assert client_for(SellerFactory()).get(url).status_code == 404
-    for user in (manager, UserFactory(), ManagerFactory(), None):
+    for user in (manager, UserFactory(), ManagerFactory()):
         assert client_for(user).get(url).status_code == 403
+    assert client_for(None).get(url).status_code == 401
