@@ -205,8 +205,9 @@ def test_reviewing_an_unknown_application_is_404(client_for, super_admin):
 def test_the_admin_list_filters_by_status_and_type_and_finds_a_country_by_search(
     client, super_admin
 ):
-    kenyan = SellerApplicationFactory(country="KE")
-    SellerApplicationFactory(country="NG")
+    # Names that cannot contain "ke", so only the country matches the search.
+    kenyan = SellerApplicationFactory(country="KE", business_name="Nairobi Arena")
+    SellerApplicationFactory(country="NG", business_name="Lagos Hall")
     client.force_login(super_admin)
 
     page = client.get("/admin/accounts/sellerapplication/", {"q": "KE"})

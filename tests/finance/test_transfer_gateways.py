@@ -115,10 +115,13 @@ def test_the_sandbox_keeps_its_transfers_settled_as_flutterwaves_test_mode(
 
 
 def _wait_until_settled(payout: Payout) -> Payout:
+    """The payout once settled and its webhook's processing recorded: the payout row is
+    updated a moment before the event's result, in the server's thread."""
     deadline = time.monotonic() + SETTLE_WAIT
     while time.monotonic() < deadline:
         payout.refresh_from_db()
-        if payout.status in (Payout.Status.PAID, Payout.Status.FAILED):
+        settled = payout.status in (Payout.Status.PAID, Payout.Status.FAILED)
+        if settled and WebhookEvent.objects.filter(processed_at__isnull=False).exists():
             return payout
         time.sleep(0.05)
     raise AssertionError(f"Payout still {payout.status} after {SETTLE_WAIT}s")
