@@ -98,6 +98,11 @@ class ScanTicketOutput(serializers.Serializer):
 
 class ScanOutput(serializers.Serializer):
     result = serializers.ChoiceField(choices=Scan.Result.choices)
+    reason = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="Why the ticket is refused, for the door person; null when admitted.",
+    )
     ticket = ScanTicketOutput(
         allow_null=True, help_text="Null when the code is invalid or of another campaign."
     )

@@ -56,15 +56,42 @@ def _ticket_answer(ticket: Ticket) -> dict:
     }
 
 
+# Booking states whose tickets no longer admit anyone, whatever the ticket row says.
+VOIDING_BOOKING_STATES = {Booking.Status.REFUNDED, Booking.Status.CANCELLED}
+
+
+def _reason(result: str, ticket: Ticket | None) -> str | None:
+    """What the door person reads on a refusal (None when admitted)."""
+    if result == Result.VALID:
+        return None
+    if result == Result.INVALID:
+        return "Not one of our tickets: the code is unreadable or forged."
+    if result == Result.WRONG_CAMPAIGN:
+        return "This ticket is for another event."
+    if result == Result.NOT_PAID:
+        return "This booking has not been paid."
+    if result == Result.ALREADY_USED:
+        return f"No entries left: it admits {ticket.scans_allowed}, all used."
+    if ticket.booking.status == Booking.Status.REFUNDED:
+        return "This ticket was refunded."
+    if ticket.booking.status == Booking.Status.CANCELLED:
+        return "This booking was cancelled."
+    return "This ticket is no longer valid: it was cancelled or replaced."
+
+
 def _answer(result: str, ticket: Ticket | None = None) -> dict:
     """The response body; entries left are 0 for a ticket that cannot enter at all."""
+    reason = _reason(result, ticket)
     if ticket is None:
-        return {"result": result, "ticket": None, "scans_remaining": None}
-    admissible = ticket.status == Ticket.Status.VALID and (
-        ticket.booking.status == Booking.Status.CONFIRMED
-    )
+        return {"result": result, "reason": reason, "ticket": None, "scans_remaining": None}
+    admissible = result in (Result.VALID, Result.ALREADY_USED)
     remaining = ticket.scans_allowed - ticket.scans_used if admissible else 0
-    return {"result": result, "ticket": _ticket_answer(ticket), "scans_remaining": remaining}
+    return {
+        "result": result,
+        "reason": reason,
+        "ticket": _ticket_answer(ticket),
+        "scans_remaining": remaining,
+    }
 
 
 def _earlier_scan(*, nonce: str, manager: User) -> Scan | None:
@@ -128,10 +155,11 @@ def _scan_once(
     if earlier is not None:
         return earlier
     conflict = False
-    if ticket.booking.status != Booking.Status.CONFIRMED:
-        result = Result.NOT_PAID
-    elif ticket.status != Ticket.Status.VALID:
+    # The contract's order: void (refunded, cancelled, replaced) before not_paid.
+    if ticket.status != Ticket.Status.VALID or ticket.booking.status in VOIDING_BOOKING_STATES:
         result = Result.VOID
+    elif ticket.booking.status != Booking.Status.CONFIRMED:
+        result = Result.NOT_PAID
     elif _count_entry(ticket_id=ticket.pk):
         result = Result.VALID
         ticket.refresh_from_db(fields=["scans_used"])

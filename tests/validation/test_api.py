@@ -61,6 +61,7 @@ def test_scan_answers_the_result_with_the_ticket(door, entry_ticket):
     assert response.status_code == 200
     assert response.json() == {
         "result": "valid",
+        "reason": None,
         "ticket": {
             "id": entry_ticket.pk,
             "ticket_type": entry_ticket.ticket_type_id,
@@ -89,14 +90,24 @@ def test_scan_of_garbage_and_of_another_campaign_answers_without_a_ticket(
     )
 
     assert garbage.status_code == foreign.status_code == 200
-    assert garbage.json() == {"result": "invalid", "ticket": None, "scans_remaining": None}
-    assert foreign.json() == {"result": "wrong_campaign", "ticket": None, "scans_remaining": None}
+    assert garbage.json() == {
+        "result": "invalid",
+        "reason": "Not one of our tickets: the code is unreadable or forged.",
+        "ticket": None,
+        "scans_remaining": None,
+    }
+    assert foreign.json() == {
+        "result": "wrong_campaign",
+        "reason": "This ticket is for another event.",
+        "ticket": None,
+        "scans_remaining": None,
+    }
     assert Ticket.objects.get(pk=entry_ticket.pk).scans_used == 0
 
 
 def test_scan_of_void_and_unpaid_tickets(door, entry_ticket, table_ticket):
     Ticket.objects.filter(pk=entry_ticket.pk).update(status=Ticket.Status.VOID)
-    Booking.objects.filter(pk=table_ticket.booking_id).update(status=Booking.Status.REFUNDED)
+    Booking.objects.filter(pk=table_ticket.booking_id).update(status=Booking.Status.EXPIRED)
 
     void = door.post(SCAN_URL, {"qr": entry_ticket.qr_token, "device_id": "gate-1"}).json()
     unpaid = door.post(SCAN_URL, {"qr": table_ticket.qr_token, "device_id": "gate-1"}).json()

@@ -38,7 +38,10 @@ def test_the_scanner_page_checks_a_pasted_code_once_per_form(
     assert Ticket.objects.get(pk=entry_ticket.pk).scans_used == 1
 
     again = client.post("/scan/", {"qr": entry_ticket.qr_token, "nonce": _nonce(first)})
-    assert "<h2>Refuse</h2>\n    <p><strong>Already used</strong></p>" in again.content.decode()
+    assert (
+        "<h2>Refuse</h2>\n    <p><strong>Already used</strong>: "
+        "No entries left: it admits 1, all used.</p>" in again.content.decode()
+    )
 
 
 def test_the_scanner_page_refuses_an_empty_code_and_non_managers(client, manager, entry_ticket):

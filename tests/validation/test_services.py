@@ -30,6 +30,7 @@ def test_a_paid_ticket_is_admitted_once_and_then_already_used(manager, entry_tic
 
     assert first.answer == {
         "result": "valid",
+        "reason": None,
         "ticket": {
             "id": entry_ticket.pk,
             "ticket_type": entry_ticket.ticket_type_id,
@@ -48,6 +49,7 @@ def test_a_paid_ticket_is_admitted_once_and_then_already_used(manager, entry_tic
     second = _scan(manager, entry_ticket)
 
     assert second.answer["result"] == "already_used"
+    assert second.answer["reason"] == "No entries left: it admits 1, all used."
     assert second.answer["ticket"]["scans_used"] == 1
     assert second.answer["scans_remaining"] == 0
     assert second.conflict is False
@@ -80,7 +82,12 @@ def test_a_group_ticket_admits_exactly_its_allowance(manager, table_ticket):
 def test_undecodable_codes_are_invalid_and_count_nothing(manager, entry_ticket, qr):
     scan = _scan(manager, qr)
 
-    assert scan.answer == {"result": "invalid", "ticket": None, "scans_remaining": None}
+    assert scan.answer == {
+        "result": "invalid",
+        "reason": "Not one of our tickets: the code is unreadable or forged.",
+        "ticket": None,
+        "scans_remaining": None,
+    }
     assert (scan.ticket_id, scan.campaign_id) == (None, None)
     assert _used(entry_ticket) == 0
 
@@ -105,7 +112,12 @@ def test_a_forged_or_superseded_code_is_invalid(manager, entry_ticket, campaign)
 
     for qr in (forged, reissued):
         scan = _scan(manager, qr)
-        assert scan.answer == {"result": "invalid", "ticket": None, "scans_remaining": None}
+        assert scan.answer == {
+            "result": "invalid",
+            "reason": "Not one of our tickets: the code is unreadable or forged.",
+            "ticket": None,
+            "scans_remaining": None,
+        }
         assert scan.campaign_id == campaign.pk
     assert _used(entry_ticket) == 0
 
@@ -113,22 +125,52 @@ def test_a_forged_or_superseded_code_is_invalid(manager, entry_ticket, campaign)
 def test_a_manager_of_another_campaign_learns_nothing(other_manager, entry_ticket):
     scan = _scan(other_manager, entry_ticket)
 
-    assert scan.answer == {"result": "wrong_campaign", "ticket": None, "scans_remaining": None}
+    assert scan.answer == {
+        "result": "wrong_campaign",
+        "reason": "This ticket is for another event.",
+        "ticket": None,
+        "scans_remaining": None,
+    }
     assert scan.ticket_id == entry_ticket.pk  # kept for the admins only
     assert _used(entry_ticket) == 0
 
 
-@pytest.mark.parametrize(
-    "status", [Booking.Status.REFUNDED, Booking.Status.CANCELLED, Booking.Status.EXPIRED]
-)
+@pytest.mark.parametrize("status", [Booking.Status.PENDING_PAYMENT, Booking.Status.EXPIRED])
 def test_a_ticket_of_an_unpaid_booking_is_not_paid(manager, entry_ticket, status):
     Booking.objects.filter(pk=entry_ticket.booking_id).update(status=status)
 
     scan = _scan(manager, entry_ticket)
 
     assert scan.answer["result"] == "not_paid"
+    assert scan.answer["reason"] == "This booking has not been paid."
     assert scan.answer["ticket"]["id"] == entry_ticket.pk
     assert scan.answer["scans_remaining"] == 0
+    assert _used(entry_ticket) == 0
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (Booking.Status.REFUNDED, "This ticket was refunded."),
+        (Booking.Status.CANCELLED, "This booking was cancelled."),
+    ],
+)
+def test_a_ticket_of_a_refunded_or_cancelled_booking_is_void(manager, entry_ticket, status, reason):
+    Booking.objects.filter(pk=entry_ticket.booking_id).update(status=status)
+
+    scan = _scan(manager, entry_ticket)
+
+    assert (scan.answer["result"], scan.answer["reason"]) == ("void", reason)
+    assert scan.answer["ticket"]["id"] == entry_ticket.pk
+    assert scan.answer["scans_remaining"] == 0
+    assert _used(entry_ticket) == 0
+
+
+def test_void_comes_before_not_paid(manager, entry_ticket):
+    Ticket.objects.filter(pk=entry_ticket.pk).update(status=Ticket.Status.VOID)
+    Booking.objects.filter(pk=entry_ticket.booking_id).update(status=Booking.Status.EXPIRED)
+
+    assert _scan(manager, entry_ticket).answer["result"] == "void"
     assert _used(entry_ticket) == 0
 
 
@@ -138,6 +180,7 @@ def test_a_void_ticket_is_void(manager, entry_ticket):
     scan = _scan(manager, entry_ticket)
 
     assert scan.answer["result"] == "void"
+    assert scan.answer["reason"] == "This ticket is no longer valid: it was cancelled or replaced."
     assert scan.answer["scans_remaining"] == 0
     assert _used(entry_ticket) == 0
 
