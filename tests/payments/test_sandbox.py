@@ -98,3 +98,15 @@ def test_the_sandbox_signs_webhooks_with_its_default_hash_when_none_is_set(sandb
     assert webhook_secret_hash() == SANDBOX_SECRET_HASH
     settings.PAYMENT_GATEWAY = "flutterwave"
     assert webhook_secret_hash() == ""
+
+
+def test_payments_tells_the_sandbox_where_its_checkout_and_webhook_live(sandbox, settings):
+    from gateways import GatewayError
+    from gateways.sandbox import SandboxRoutes, routes
+
+    assert routes.url(routes.webhook_path) == f"{settings.SITE_URL}/api/v1/payments/webhook/"
+    assert routes.url(routes.checkout_path, "TK-1") == settings.SITE_URL + reverse(
+        "payments-sandbox-checkout", args=["TK-1"]
+    )
+    with pytest.raises(GatewayError):
+        SandboxRoutes().url(None)
