@@ -213,17 +213,43 @@ def celery_tasks(real_celery_worker):
         task_postrun.disconnect(recorder.on_postrun)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(server, base_url: str, *, timeout: float, headers=None) -> bool:
+    """Poll `/health` of a server subprocess until it answers 200 (True), or until the
+    process exits or `timeout` seconds pass (False)."""
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            response = requests.get(f"{base_url}/health", headers=headers, timeout=5)
+            if response.status_code == 200:
+                return True
+        except requests.ConnectionError:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def serve_asgi(*, workers: int = 1, env: dict | None = None):
     """The whole ASGI app under uvicorn on 127.0.0.1 (`workers` processes), in a subprocess on
     this test's database and Redis; yields its base URL. Needs a `transactional_db` test on
     PostgreSQL: the server processes must see the data the test commits."""
     import os
-    import socket
     import subprocess
     import sys
-    import time
-    import urllib.request
     from pathlib import Path
 
     from django.db import connection
@@ -231,9 +257,7 @@ def serve_asgi(*, workers: int = 1, env: dict | None = None):
     if connection.vendor != "postgresql":
         pytest.skip("the server process shares the test database only on PostgreSQL")
     db = connection.settings_dict
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server_env = {
         **os.environ,
         "DATABASE_URL": (
@@ -266,16 +290,9 @@ def serve_asgi(*, workers: int = 1, env: dict | None = None):
         env=server_env,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base_url}/health", timeout=2).close()  # noqa: S310
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"uvicorn did not start on {base_url}")
-            time.sleep(0.2)
+    if not wait_until_healthy(server, base_url, timeout=30):
+        server.kill()
+        pytest.fail(f"uvicorn did not start on {base_url}")
     try:
         yield base_url
     finally:

@@ -14,10 +14,8 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +26,8 @@ import pytest
 import requests
 from kombu import Connection
 from psycopg import sql
+
+from tests.conftest import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = [
@@ -95,12 +95,6 @@ def _finish(command: subprocess.Popen) -> str:
 
 def _manage(*args: str, env: dict[str, str]) -> str:
     return _finish(_start_manage(*args, env=env))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _maintenance_connection(database_url: str) -> psycopg.Connection:
@@ -180,27 +174,13 @@ def _production_env(*, database_url: str, workdir: Path, queue: str, port: int) 
     }
 
 
-def _wait_until_healthy(server: subprocess.Popen, base_url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            response = requests.get(f"{base_url}/health", headers=PROXIED_HTTPS, timeout=5)
-            if response.status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"the production server did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="session")
 def production_server(tmp_path_factory):
     database_url = os.environ["DATABASE_URL"]
     name = f"{urlsplit(database_url).path.lstrip('/')}_production_{os.getpid()}"
     queue = f"production-{os.getpid()}"
     workdir = tmp_path_factory.mktemp("production")
-    port = _free_port()
+    port = free_port()
     with ExitStack() as cleanup:
         cleanup.callback(_drop_database, database_url, name)
         env = _production_env(
@@ -229,7 +209,8 @@ def production_server(tmp_path_factory):
             )
         cleanup.callback(_stop, server)
         base_url = f"http://127.0.0.1:{port}"
-        _wait_until_healthy(server, base_url, log_path)
+        if not wait_until_healthy(server, base_url, timeout=120, headers=PROXIED_HTTPS):
+            pytest.fail(f"the production server did not start:\n{log_path.read_text()}")
         production = ProductionServer(base_url=base_url, env=env, log_path=log_path)
         cleanup.callback(production.session.close)
         yield production
