@@ -224,10 +224,12 @@ def _the_job_and_a_booker_at_once():
     ticket_type = TicketTypeFactory(capacity=1, max_per_booking=1)
     (overdue,) = _overdue_bookings(1, ticket_type)
     items = [{"ticket_type": ticket_type.pk, "quantity": 1}]
-    expired, booking = run_in_parallel(
+    # Which of the two releases the hold depends on who takes its lock first; whether it was
+    # released once is what `reserved` and the inventory audit tell.
+    _, booking = run_in_parallel(
         [services.expire_all_overdue_holds, _booker(UserFactory(), ticket_type.campaign_id, items)]
     )
-    assert (expired, Booking.objects.get(pk=overdue.pk).status) == (1, "expired")
+    assert Booking.objects.get(pk=overdue.pk).status == "expired"
     assert isinstance(booking, Booking), booking
     ticket_type.refresh_from_db()
     return ticket_type
