@@ -158,6 +158,7 @@ class Ticket(models.Model):
         "campaigns.TicketType", on_delete=models.PROTECT, related_name="tickets"
     )
     holder_name = models.CharField(max_length=150, blank=True)
+    holder_email = models.EmailField(blank=True)
     admits = models.PositiveSmallIntegerField(default=1, help_text="Party size of a group ticket.")
     scans_allowed = models.PositiveIntegerField()
     scans_used = models.PositiveIntegerField(default=0)

@@ -36,6 +36,11 @@ class Campaign(models.Model):
         ENDED = "ended", "Ended"
         CANCELLED = "cancelled", "Cancelled"
 
+    class RefundPolicy(models.TextChoices):
+        NONE = "none", "No refunds on request"
+        UNTIL_DAYS_BEFORE = "until_days_before", "Until some days before the start"
+        APPROVAL = "approval", "On the seller's approval"
+
     seller = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="campaigns"
     )
@@ -65,6 +70,19 @@ class Campaign(models.Model):
     views_count = models.PositiveBigIntegerField(default=0, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    refund_policy = models.CharField(
+        max_length=24, choices=RefundPolicy.choices, default=RefundPolicy.NONE
+    )
+    refund_days_before = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="With refund_policy until_days_before."
+    )
+    transfers_allowed = models.BooleanField(default=True)
+    name_change_cutoff = models.DateTimeField(
+        null=True, blank=True, help_text="Holder names and transfers close here; empty: the start."
+    )
+    vat_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, help_text="Percent, included in the prices."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,7 +92,10 @@ class Campaign(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="campaign_ends_after_start"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(vat_rate__gte=0, vat_rate__lt=100), name="campaign_vat_rate_percent"
+            ),
         ]
 
     def __str__(self):
@@ -107,6 +128,8 @@ class TicketType(models.Model):
         default=dict, blank=True, validators=[validate_attribute_labels]
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # Not listed; bookable only with an access code that unlocks it.
+    hidden = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position", "id"]
