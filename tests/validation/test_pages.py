@@ -52,12 +52,46 @@ def test_the_scanner_page_refuses_an_empty_code_and_non_managers(client, manager
 
     for user in (UserFactory(), SellerFactory()):
         client.force_login(user)
-        assert client.get("/scan/").status_code == 403
         response = client.post("/scan/", {"qr": entry_ticket.qr_token, "nonce": "form-nonce-2"})
         assert response.status_code == 403
-    assert not Scan.objects.exists()
     client.logout()
-    assert client.get("/scan/")["Location"].startswith("/accounts/login/")
+    response = client.post("/scan/", {"qr": entry_ticket.qr_token, "nonce": "form-nonce-3"})
+    assert response["Location"] == "/accounts/login/?next=/scan/"
+    assert not Scan.objects.exists()
+
+
+def test_anyone_but_a_manager_gets_the_scanner_as_a_device_to_pair(client, manager, campaign):
+    for user in (None, UserFactory(), SellerFactory()):
+        if user:
+            client.force_login(user)
+        page = client.get("/scan/").content.decode()
+        assert 'data-mode="device"' in page
+        assert 'id="door-pairing"' in page
+        assert campaign.title not in page
+    client.force_login(manager)
+    page = client.get("/scan/").content.decode()
+    assert 'data-mode="session"' in page
+    assert f'data-campaign="{campaign.pk}">{campaign.title}</strong>' in page
+
+
+def test_the_scanner_is_an_installable_app_whose_worker_caches_its_shell(client):
+    manifest = client.get("/scan/manifest.webmanifest")
+    worker = client.get("/scan/sw.js")
+    page = client.get("/scan/").content.decode()
+
+    assert manifest["Content-Type"] == "application/manifest+json"
+    assert {k: manifest.json()[k] for k in ("start_url", "scope", "display")} == {
+        "start_url": "/scan/",
+        "scope": "/scan/",
+        "display": "standalone",
+    }
+    assert '<link rel="manifest" href="/scan/manifest.webmanifest">' in page
+    assert worker["Content-Type"] == "text/javascript; charset=utf-8"
+    assert worker["Cache-Control"] == "no-cache"
+    body = worker.content.decode()
+    for path in re.findall(r'<script src="([^"]+)" defer>', page):
+        assert f'"{path}"' in body
+    assert 'const PAGE = "/scan/";' in body
 
 
 def test_the_seller_page_shows_results_and_offline_conflicts(

@@ -1,0 +1,133 @@
+// The check-in list on the device: guests found by name, booking reference or e-mail
+// (validation/campaigns/{id}/checkins/?q=), a button to check one in by hand, and the counts
+// of checked in / sold per ticket type, pushed over the door's websocket (polled without it).
+(function () {
+  "use strict";
+  const Door = (window.Door = window.Door || {});
+  const POLL_MS = 15000;
+  const $ = (id) => document.getElementById(id);
+  const state = { campaign: null, socket: null, poll: null, retry: 1000 };
+
+  function cell(text, className) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
+
+  function showCounts(counts) {
+    $("door-counts").querySelector("tbody").replaceChildren(
+      ...counts.map((row) => {
+        const tr = document.createElement("tr");
+        tr.dataset.ticketType = row.ticket_type;
+        const name = cell(row.ticket_type_name || String(row.ticket_type));
+        name.dataset.label = "Ticket type";
+        const checkedIn = cell(String(row.checked_in), "num");
+        checkedIn.dataset.label = "Checked in";
+        checkedIn.dataset.checkedIn = "";
+        const sold = cell(String(row.sold), "num");
+        sold.dataset.label = "Sold";
+        tr.append(name, checkedIn, sold);
+        return tr;
+      })
+    );
+  }
+
+  function guest(row) {
+    const item = document.createElement("li");
+    item.dataset.ticket = row.ticket;
+    const about = document.createElement("span");
+    const name = document.createElement("strong");
+    name.textContent = row.holder_name || "No name given";
+    const facts = document.createElement("small");
+    facts.className = "muted";
+    facts.textContent = [
+      row.ticket_type_name,
+      row.booking_reference,
+      row.holder_email,
+      `${row.scans_used} of ${row.scans_allowed} entries used`,
+      row.status === "valid" ? "" : row.status,
+    ].filter(Boolean).join(" · ");
+    about.append(name, document.createElement("br"), facts);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button--secondary";
+    button.dataset.checkIn = row.ticket;
+    button.textContent = "Check in";
+    button.setAttribute("aria-label", `Check in ${row.holder_name || `ticket ${row.ticket}`}`);
+    button.disabled = row.status !== "valid" || row.scans_used >= row.scans_allowed;
+    item.append(about, button);
+    return item;
+  }
+
+  async function search(q) {
+    const note = $("door-search-note");
+    let reply;
+    try {
+      reply = await Door.api.get(`validation/campaigns/${state.campaign}/checkins/?q=${encodeURIComponent(q || "")}`);
+    } catch (error) {
+      if (!(error instanceof Door.api.Offline)) throw error;
+      note.textContent = "Searching the list needs the network.";
+      return;
+    }
+    if (reply.status !== 200) {
+      note.textContent = Door.api.detail(reply.data, "The list could not be read.");
+      return;
+    }
+    showCounts(reply.data.counts);
+    if (q === null) return;
+    const results = reply.data.results;
+    note.textContent = results.length ? `${results.length} found` : "Nobody found.";
+    $("door-results").replaceChildren(...results.map(guest));
+  }
+
+  function connect() {
+    const url = document.getElementById("scanner").dataset.liveUrl;
+    if (!url || !("WebSocket" in window)) return false;
+    const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    const token = Door.api.auth.deviceToken;
+    const socket = new WebSocket(
+      scheme + window.location.host + url.replace("{campaign}", state.campaign),
+      token ? ["door", `token.${token}`] : undefined
+    );
+    state.socket = socket;
+    socket.onopen = () => {
+      state.retry = 1000;
+      $("door-checkins").dataset.live = "on";
+    };
+    socket.onmessage = (event) => {
+      const message = JSON.parse(event.data);
+      if (message.counts) showCounts(message.counts);
+    };
+    socket.onclose = () => {
+      if (state.socket !== socket) return;
+      $("door-checkins").dataset.live = "off";
+      setTimeout(() => state.socket === socket && connect(), state.retry);
+      state.retry = Math.min(state.retry * 2, 30000);
+    };
+    return true;
+  }
+
+  function use({ campaign }) {
+    state.campaign = campaign;
+    if (state.socket) {
+      const old = state.socket;
+      state.socket = null;
+      old.close();
+    }
+    clearInterval(state.poll);
+    search(null);
+    if (!connect()) state.poll = setInterval(() => document.hidden || search(null), POLL_MS);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = $("door-search");
+    if (!form) return;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      search($("door-q").value.trim());
+    });
+  });
+
+  Door.checkins = { use, search };
+})();
