@@ -74,12 +74,15 @@ def withdraw_too_much(page, w, base_url):
     page.locator(".errorlist.nonfield").wait_for()
 
 
-def scan(qr_of):
+def scan(qr_of, kind):
+    """The scanner app's full-screen answer (`kind`: admit, refuse) to a typed code."""
+
     def act(page, w, base_url):
         page.goto(f"{base_url}/scan/")
+        page.locator("#door-bundle", has_text="Offline list of").wait_for()
         page.fill("#id_qr", qr_of(w))
         page.get_by_role("button", name="Check ticket").click()
-        page.locator("#scan-result").wait_for()
+        page.locator(f'#door-answer[data-kind="{kind}"]').wait_for()
 
     return act
 
@@ -161,8 +164,13 @@ CASES = [
     PageCase("finance", "seller", "/seller/finance/", screenshot=True),
     PageCase("finance-errors", "seller", act=withdraw_too_much),
     PageCase("scanner", "manager", "/scan/", screenshot=True),
-    PageCase("scanner-admit", "manager", act=scan(lambda w: w.ticket.qr_token), screenshot=True),
-    PageCase("scanner-refuse", "manager", act=scan(lambda w: "not-a-ticket"), screenshot=True),
+    PageCase("scanner-device", None, "/scan/", screenshot=True),
+    PageCase(
+        "scanner-admit", "manager", act=scan(lambda w: w.ticket.qr_token, "admit"), screenshot=True
+    ),
+    PageCase(
+        "scanner-refuse", "manager", act=scan(lambda w: "not-a-ticket", "refuse"), screenshot=True
+    ),
     PageCase("admin-index", "super_admin", "/admin/", screenshot=True, ours=False),
     *(PageCase(name, "super_admin", path, ours=False) for name, path in ADMIN_PAGES),
 ]

@@ -194,11 +194,14 @@
   async function uploadAll() {
     let synced = 0;
     let conflicts = 0;
+    let staleOnce = false;
     for (;;) {
       const batch = waiting(await scans()).slice(0, SYNC_BATCH);
       if (!batch.length) break;
       const answer = await Door.api.post("validation/sync/", {
         device_id: state.deviceId,
+        campaign: state.campaign,
+        ...(state.record ? { key_version: state.record.data.key_version } : {}),
         scans: batch.map((scan) => ({ nonce: scan.nonce, qr: scan.qr, scanned_at: scan.scanned_at })),
       });
       if (answer.status === 200) {
@@ -217,6 +220,13 @@
       }
       const bad = badEntries(answer.data);
       const taken = (answer.data && answer.data.nonces) || [];
+      if (answer.status === 409 && answer.data && answer.data.code === "bundle_stale" && !staleOnce) {
+        // The campaign's key was rotated: fetch the new list, then send the same scans again.
+        staleOnce = true;
+        const refreshed = await refresh();
+        if (refreshed.status !== 200) return { synced, conflicts, stopped: refreshed };
+        continue;
+      }
       if (answer.status === 400 && bad.length) {
         bad.forEach(([index, errors]) => {
           batch[index].rejected = describe(errors);

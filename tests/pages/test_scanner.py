@@ -1,0 +1,274 @@
+"""The scanner app at the door, in headless Chromium: the camera reads a real ticket's QR
+code from a fake video stream, answers are full-screen, scans made offline are decided on
+the phone and synced when the network returns, and a double admission shows up as a
+conflict for the seller.
+
+The fake camera is Chromium's own (`--use-file-for-fake-video-capture`): the test writes a
+Y4M video of the ticket's QR code, shown for one second in every four, so that the code
+leaves the picture between two readings as it would at a door.
+"""
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+import pytest
+import segno
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+from PIL import Image
+
+from accounts.models import User
+from bookings.models import Ticket
+from campaigns.models import Campaign
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.factories import CampaignFactory, ManagerFactory, SellerFactory, TicketTypeFactory
+from validation.models import Scan
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db]
+
+WIDTH, HEIGHT, FPS = 320, 240, 5
+SHOWN_FRAMES, HIDDEN_FRAMES = 5, 15  # the code is in view 1 s, then away 3 s
+
+
+@dataclass
+class Door:
+    campaign: Campaign
+    manager: User
+    seller: User
+    tickets: list[Ticket]  # single-entry tickets, each used by one test
+    sessions: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def door(django_db_setup, django_db_blocker):
+    """A campaign with its manager and eight paid single-entry tickets, committed for the
+    server process; emptied after the module."""
+    from bookings import services as booking_services
+    from bookings.tasks import deliver_booking_tickets
+    from tests.factories import UserFactory
+
+    with django_db_blocker.unblock():
+        seller = SellerFactory(email="door-seller@example.com")
+        manager = ManagerFactory(email="door-manager@example.com")
+        campaign = CampaignFactory(seller=seller, title="Harbour Lights Festival")
+        campaign.managers.add(manager)
+        entry = TicketTypeFactory(campaign=campaign, name="Day pass", scans_allowed=1)
+        customer = UserFactory(email="guest@example.com", name="Amina Bello")
+        booking = booking_services.booking_create(
+            customer=customer,
+            campaign_id=campaign.pk,
+            items=[{"ticket_type": entry.pk, "quantity": 8}],
+            issuance="separate",
+            holder_names=[f"Guest {n}" for n in range(1, 9)],
+        )
+        # The tickets' PDFs and e-mail are not what these tests are about: skip rendering them.
+        with mock.patch.object(deliver_booking_tickets, "delay"):
+            booking_services.confirm_booking(booking_id=booking.pk, source="test")
+        sessions = {}
+        for role, user in (("manager", manager), ("seller", seller)):
+            client = Client()
+            client.force_login(user)
+            sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        yield Door(
+            campaign=campaign,
+            manager=manager,
+            seller=seller,
+            tickets=list(Ticket.objects.filter(booking=booking).order_by("pk")),
+            sessions=sessions,
+        )
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def write_y4m(path: Path, text: str) -> Path:
+    """A looping video of `text` as a QR code (YUV 4:2:0, grey: chroma planes at 128)."""
+    qr = segno.make(text, error="m")
+    png = io.BytesIO()
+    qr.save(png, kind="png", scale=(HEIGHT - 20) // qr.symbol_size(border=4)[0], border=4)
+    code = Image.open(png).convert("L")
+    shown = Image.new("L", (WIDTH, HEIGHT), 255)
+    shown.paste(code, ((WIDTH - code.width) // 2, (HEIGHT - code.height) // 2))
+    hidden = Image.new("L", (WIDTH, HEIGHT), 255)
+    chroma = bytes([128]) * (WIDTH * HEIGHT // 2)
+    with path.open("wb") as video:
+        video.write(f"YUV4MPEG2 W{WIDTH} H{HEIGHT} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in [shown] * SHOWN_FRAMES + [hidden] * HIDDEN_FRAMES:
+            video.write(b"FRAME\n" + frame.tobytes() + chroma)
+    return path
+
+
+@pytest.fixture
+def chromium_with(tmp_path, monkeypatch):
+    """`chromium_with(camera=None)`: a headless Chromium whose camera shows the Y4M file
+    `camera` (no camera without it)."""
+    require_chromium()
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browsers = []
+
+    def launch(camera: Path | None = None):
+        args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream"]
+        if camera is not None:
+            args += ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={camera}"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        browsers.append(browser)
+        return browser
+
+    yield launch
+    for browser in browsers:
+        browser.close()
+    playwright.stop()
+
+
+def signed_in(browser, base_url: str, session: str):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}])
+    return context
+
+
+def open_scanner(context, base_url: str):
+    """The scanner page with its offline list downloaded; console errors are collected."""
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: page.errors.append(f"uncaught: {error}"))
+    page.goto(f"{base_url}/scan/")
+    page.locator("#door-bundle", has_text="Offline list of").wait_for()
+    return page
+
+
+def type_code(page, qr: str) -> None:
+    page.fill("#id_qr", qr)
+    page.press("#id_qr", "Enter")
+
+
+def answer(page, kind: str):
+    box = page.locator(f'#door-answer[data-kind="{kind}"]')
+    box.wait_for(state="visible")
+    return box
+
+
+def test_the_camera_reads_a_ticket_green_then_red_on_a_second_reading(
+    door, asgi_servers, chromium_with, tmp_path, django_db_blocker
+):
+    from playwright.sync_api import expect
+
+    ticket = door.tickets[0]
+    browser = chromium_with(camera=write_y4m(tmp_path / "ticket.y4m", ticket.qr_token))
+    base_url = asgi_servers.url()
+    page = open_scanner(signed_in(browser, base_url, door.sessions["manager"]), base_url)
+
+    page.get_by_role("button", name="Start camera").click()
+
+    admit = answer(page, "admit")
+    expect(admit.locator("h2")).to_have_text("ADMIT")
+    expect(admit).to_contain_text("Day pass · Guest 1")
+    expect(admit).to_contain_text("0 entries left (1 of 1 used)")
+    expect(page.get_by_role("button", name="Torch")).to_be_hidden()  # the fake camera has none
+    refuse = answer(page, "refuse")  # the code comes back into view 3 s later
+    expect(refuse.locator("h2")).to_have_text("REFUSE")
+    expect(refuse).to_contain_text("No entries left: it admits 1, all used.")
+    refuse.click()
+    expect(refuse).to_be_hidden()
+    expect(page.locator("#id_qr")).to_be_focused()
+
+    with django_db_blocker.unblock():
+        scans = list(Scan.objects.filter(ticket=ticket).order_by("pk"))
+        assert [(s.result, s.offline, s.manager_id) for s in scans] == [
+            ("valid", False, door.manager.pk),
+            ("already_used", False, door.manager.pk),
+        ]
+        assert scans[0].device_id.startswith("web-")
+        assert Ticket.objects.get(pk=ticket.pk).scans_used == 1
+    assert page.errors == []
+
+
+def test_offline_three_tickets_are_admitted_amber_then_synced_and_counted_for_the_seller(
+    door, asgi_servers, chromium_with, django_db_blocker
+):
+    from playwright.sync_api import expect
+
+    tickets = door.tickets[1:4]
+    browser = chromium_with()
+    base_url = asgi_servers.url()
+    context = signed_in(browser, base_url, door.sessions["manager"])
+    page = open_scanner(context, base_url)
+
+    context.set_offline(True)
+    expect(page.locator("#door-network")).to_have_text("Offline")
+    for number, ticket in enumerate(tickets, start=2):
+        type_code(page, ticket.qr_token)
+        amber = answer(page, "offline")
+        expect(amber.locator("h2")).to_have_text("ACCEPTED OFFLINE — will sync")
+        expect(amber).to_contain_text(f"Guest {number}")
+        page.get_by_role("button", name="Next scan").click()
+        expect(amber).to_be_hidden()
+    expect(page.locator("#door-pending")).to_have_text("3 scans waiting to sync")
+    with django_db_blocker.unblock():
+        assert not Scan.objects.filter(ticket__in=tickets).exists()
+
+    context.set_offline(False)
+    expect(page.locator("#door-pending")).to_have_text("No scans waiting to sync")
+
+    with django_db_blocker.unblock():
+        assert sorted(
+            Scan.objects.filter(ticket__in=tickets).values_list("ticket", "result", "offline", "conflict")
+        ) == [(t.pk, "valid", True, False) for t in tickets]
+        assert [t.scans_used for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])] == [1, 1, 1]
+        # With the other tests' admissions, if they ran first.
+        admitted = Scan.objects.filter(campaign=door.campaign, result="valid").count()
+    assert admitted >= len(tickets)
+    seller = signed_in(browser, base_url, door.sessions["seller"]).new_page()
+    seller.goto(f"{base_url}/seller/campaigns/{door.campaign.pk}/scans/")
+    expect(seller.locator(".stat", has_text="Valid").locator(".stat__value")).to_have_text(str(admitted))
+    assert page.errors == []
+
+
+def test_two_devices_admitting_one_ticket_offline_give_one_entry_and_one_conflict(
+    door, asgi_servers, chromium_with, django_db_blocker
+):
+    from playwright.sync_api import expect
+
+    ticket = door.tickets[4]
+    browser = chromium_with()
+    base_url = asgi_servers.url()
+    devices = [signed_in(browser, base_url, door.sessions["manager"]) for _ in range(2)]
+    pages = [open_scanner(context, base_url) for context in devices]
+
+    for context, page in zip(devices, pages, strict=True):
+        context.set_offline(True)
+        type_code(page, ticket.qr_token)
+        answer(page, "offline")
+    for context, page in zip(devices, pages, strict=True):
+        context.set_offline(False)
+        expect(page.locator("#door-pending")).to_have_text("No scans waiting to sync")
+
+    expect(pages[0].locator("#door-conflicts")).to_be_hidden()
+    expect(pages[1].locator("#door-conflict-list li")).to_have_text(
+        [f"Day pass · Guest 5: admitted offline at {_shown_time(pages[1])}, but it had no entry left."]
+    )
+    with django_db_blocker.unblock():
+        assert sorted(Scan.objects.filter(ticket=ticket).values_list("result", "conflict")) == [
+            ("already_used", True),
+            ("valid", False),
+        ]
+        assert Ticket.objects.get(pk=ticket.pk).scans_used == 1
+    seller = signed_in(browser, base_url, door.sessions["seller"]).new_page()
+    seller.goto(f"{base_url}/seller/campaigns/{door.campaign.pk}/scans/")
+    expect(seller.locator("#conflicts tbody tr")).to_have_count(1)
+    expect(seller.locator("#conflicts tbody tr")).to_contain_text("Guest 5")
+    assert pages[0].errors == pages[1].errors == []
+
+
+def _shown_time(page) -> str:
+    """The local time the page printed for its one stored scan."""
+    return page.evaluate(
+        """async () => {
+            const scans = await Door.offline.scans();
+            return new Date(scans[0].scanned_at).toLocaleTimeString();
+        }"""
+    )
