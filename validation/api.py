@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import AuditDenials, IsManager, IsSeller
-from bookings.models import Ticket
+from bookings.models import Booking, Ticket
 from campaigns.models import Campaign
 from core.http import client_ip
 from core.schema import needs_user
@@ -138,17 +138,29 @@ class BundleKeyOutput(serializers.Serializer):
 class BundleTicketOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    booking_status = serializers.ChoiceField(
+        choices=Booking.Status.choices, help_text="refunded or cancelled: the ticket is void"
+    )
+    key_version = serializers.IntegerField(
+        help_text="The key version of the ticket's current token: an older token is replaced."
+    )
     scans_allowed = serializers.IntegerField()
     scans_used = serializers.IntegerField()
+    ticket_type = serializers.IntegerField()
+    ticket_type_name = serializers.CharField()
+    holder_name = serializers.CharField()
 
 
 class OfflineBundleOutput(serializers.Serializer):
     campaign = serializers.IntegerField()
+    public_id = serializers.CharField(help_text="The campaign as QR tokens name it")
     key = serializers.CharField(help_text="base64 of the current QR key (bookings.qr)")
     key_version = serializers.IntegerField()
     keys = BundleKeyOutput(many=True, help_text="Every key version the tickets still carry.")
     generated_at = serializers.DateTimeField()
-    tickets = BundleTicketOutput(many=True, help_text="Tickets of confirmed bookings.")
+    tickets = BundleTicketOutput(
+        many=True, help_text="Tickets of paid bookings, refunded and cancelled ones included."
+    )
 
 
 class ConflictOutput(serializers.ModelSerializer):

@@ -58,6 +58,9 @@ def _ticket_answer(ticket: Ticket) -> dict:
 
 # Booking states whose tickets no longer admit anyone, whatever the ticket row says.
 VOIDING_BOOKING_STATES = {Booking.Status.REFUNDED, Booking.Status.CANCELLED}
+# Bookings whose tickets an offline bundle lists: paid ones admit, voided ones answer `void`
+# offline as online (a ticket missing from the bundle can only be refused as not paid).
+BUNDLE_BOOKING_STATES = {Booking.Status.CONFIRMED, *VOIDING_BOOKING_STATES}
 
 
 def _reason(result: str, ticket: Ticket | None) -> str | None:
@@ -245,17 +248,28 @@ def scans_sync(*, manager: User, device_id: str, scans: list[OfflineScan]) -> li
 
 
 def offline_bundle_issue(*, campaign: Campaign, manager: User, ip: str | None = None) -> dict:
-    """What a scanner needs to validate `campaign` offline: its QR keys and the tickets of
-    its confirmed bookings. Call only for a manager assigned to the campaign; audited
+    """What a scanner needs to validate `campaign` offline: its QR keys (and the public id
+    that tokens name it by) and the tickets of its paid bookings, refunded and cancelled ones
+    included, with what the door shows of each (type, holder). Call only for a manager assigned to the campaign; audited
     because it hands out the campaign's secret keys.
 
     `key` is the current version (every campaign gets one when it is created); `keys` adds
     the older versions that tickets still carry.
     """
     tickets = list(
-        Ticket.objects.filter(booking__campaign=campaign, booking__status=Booking.Status.CONFIRMED)
+        Ticket.objects.filter(booking__campaign=campaign, booking__status__in=BUNDLE_BOOKING_STATES)
         .order_by("pk")
-        .values("id", "status", "scans_allowed", "scans_used", "qr_key_version")
+        .values(
+            "id",
+            "status",
+            "scans_allowed",
+            "scans_used",
+            "qr_key_version",
+            "holder_name",
+            "ticket_type_id",
+            "ticket_type__name",
+            "booking__status",
+        )
     )
     campaign_keys = list(campaign.keys.order_by("-version"))
     current = campaign_keys[0]
@@ -271,6 +285,7 @@ def offline_bundle_issue(*, campaign: Campaign, manager: User, ip: str | None = 
         )
     return {
         "campaign": campaign.pk,
+        "public_id": campaign.public_id,
         "key": base64.b64encode(current.key_bytes).decode(),
         "key_version": current.version,
         "keys": [
@@ -283,8 +298,13 @@ def offline_bundle_issue(*, campaign: Campaign, manager: User, ip: str | None = 
             {
                 "id": ticket["id"],
                 "status": ticket["status"],
+                "booking_status": ticket["booking__status"],
+                "key_version": ticket["qr_key_version"],
                 "scans_allowed": ticket["scans_allowed"],
                 "scans_used": ticket["scans_used"],
+                "ticket_type": ticket["ticket_type_id"],
+                "ticket_type_name": ticket["ticket_type__name"],
+                "holder_name": ticket["holder_name"],
             }
             for ticket in tickets
         ],

@@ -205,11 +205,13 @@ def test_ticket_status_is_hidden_from_everyone_else(
     assert client_for(other_manager).get("/api/v1/validation/ticket/999999/").status_code == 404
 
 
-def test_offline_bundle_holds_the_key_and_the_paid_tickets(
-    door, manager, campaign, entry_ticket, table_ticket, confirm, holder, entry_type
+def test_offline_bundle_holds_the_key_and_the_paid_and_voided_tickets(
+    door, manager, campaign, entry_ticket, table_ticket, confirm, holder, entry_type, table_type
 ):
+    refunded = confirm(holder, entry_type)
+    Booking.objects.filter(pk=refunded.pk).update(status=Booking.Status.REFUNDED)
     unpaid = confirm(holder, entry_type)
-    Booking.objects.filter(pk=unpaid.pk).update(status=Booking.Status.REFUNDED)
+    Booking.objects.filter(pk=unpaid.pk).update(status=Booking.Status.PENDING_PAYMENT)
     Ticket.objects.filter(pk=table_ticket.pk).update(scans_used=2)
     key = campaign.keys.get()
 
@@ -218,22 +220,39 @@ def test_offline_bundle_holds_the_key_and_the_paid_tickets(
     assert response.status_code == 200
     body = response.json()
     expected_key = base64.b64encode(key.key_bytes).decode()
+
+    def row(ticket, booking_status, scans_used, ticket_type):
+        return {
+            "id": ticket.pk,
+            "status": "valid",
+            "booking_status": booking_status,
+            "key_version": 1,
+            "scans_allowed": ticket.scans_allowed,
+            "scans_used": scans_used,
+            "ticket_type": ticket_type.pk,
+            "ticket_type_name": ticket_type.name,
+            "holder_name": ticket.holder_name,
+        }
+
     assert body == {
         "campaign": campaign.pk,
+        "public_id": campaign.public_id,
         "key": expected_key,
         "key_version": 1,
         "keys": [{"version": 1, "key": expected_key}],
         "generated_at": body["generated_at"],
         "tickets": [
-            {"id": entry_ticket.pk, "status": "valid", "scans_allowed": 1, "scans_used": 0},
-            {"id": table_ticket.pk, "status": "valid", "scans_allowed": 6, "scans_used": 2},
+            row(entry_ticket, "confirmed", 0, entry_type),
+            row(table_ticket, "confirmed", 2, table_type),
+            row(refunded.tickets.get(), "refunded", 0, entry_type),
         ],
     }
+    assert entry_ticket.holder_name
     event = AuditEvent.objects.get(action="validation.offline_bundle_issued")
     assert (event.actor, event.target_id, event.metadata) == (
         manager,
         str(campaign.pk),
-        {"key_version": 1, "tickets": 2},
+        {"key_version": 1, "tickets": 3},
     )
 
 
