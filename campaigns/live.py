@@ -18,6 +18,7 @@ import asyncio
 import logging
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
@@ -46,11 +47,24 @@ def availability_snapshot(campaign_id: int) -> list[dict]:
     return [{"id": pk, "remaining": capacity - reserved} for pk, capacity, reserved in rows]
 
 
-def _read_snapshot(campaign_id: int) -> list[dict]:
-    """The snapshot, read on the sender's own thread with request-like connection upkeep."""
+def availability_message(campaign_id: int) -> tuple[str, dict]:
+    """The group and message that announce the campaign's availability."""
+    return group_name(campaign_id), {
+        "type": MESSAGE_TYPE,
+        "ticket_types": availability_snapshot(campaign_id),
+    }
+
+
+# A message builder: reads the database for one campaign, returns (group, message). The
+# sender coalesces announcements per (builder, campaign id).
+Builder = Callable[[int], tuple[str, dict]]
+
+
+def _read_message(build: Builder, campaign_id: int) -> tuple[str, dict]:
+    """The message, read on the sender's own thread with request-like connection upkeep."""
     close_old_connections()
     try:
-        return availability_snapshot(campaign_id)
+        return build(campaign_id)
     finally:
         close_old_connections()
 
@@ -62,8 +76,8 @@ class _Sender:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
         self.reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-read")
-        self.pending: set[int] = set()
-        self.last_sent: dict[int, float] = {}
+        self.pending: set[tuple[Builder, int]] = set()
+        self.last_sent: dict[tuple[Builder, int], float] = {}
         self.tasks: set[asyncio.Task] = set()
         self.thread = threading.Thread(target=self._run, name="live-availability", daemon=True)
         self.thread.start()
@@ -73,32 +87,30 @@ class _Sender:
         # Closed on its own thread: channels-redis closes its pools on this loop as it closes.
         self.loop.close()
 
-    def announce(self, campaign_id: int) -> None:
-        self.loop.call_soon_threadsafe(self._schedule, campaign_id)
+    def announce(self, build: Builder, campaign_id: int) -> None:
+        self.loop.call_soon_threadsafe(self._schedule, (build, campaign_id))
 
-    def _schedule(self, campaign_id: int) -> None:
-        if campaign_id in self.pending:
+    def _schedule(self, key: tuple[Builder, int]) -> None:
+        if key in self.pending:
             return
-        self.pending.add(campaign_id)
-        delay = self.last_sent.get(campaign_id, float("-inf")) + SEND_INTERVAL - self.loop.time()
-        self.loop.call_later(max(delay, 0.0), self._start_flush, campaign_id)
+        self.pending.add(key)
+        delay = self.last_sent.get(key, float("-inf")) + SEND_INTERVAL - self.loop.time()
+        self.loop.call_later(max(delay, 0.0), self._start_flush, key)
 
-    def _start_flush(self, campaign_id: int) -> None:
-        task = self.loop.create_task(self._flush(campaign_id))
+    def _start_flush(self, key: tuple[Builder, int]) -> None:
+        task = self.loop.create_task(self._flush(key))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _flush(self, campaign_id: int) -> None:
+    async def _flush(self, key: tuple[Builder, int]) -> None:
         # Announcements arriving from here on schedule the next flush: the trailing edge.
-        self.pending.discard(campaign_id)
-        self.last_sent[campaign_id] = self.loop.time()
+        self.pending.discard(key)
+        self.last_sent[key] = self.loop.time()
         try:
-            snapshot = await self.loop.run_in_executor(self.reader, _read_snapshot, campaign_id)
-            await get_channel_layer().group_send(
-                group_name(campaign_id), {"type": MESSAGE_TYPE, "ticket_types": snapshot}
-            )
+            group, message = await self.loop.run_in_executor(self.reader, _read_message, *key)
+            await get_channel_layer().group_send(group, message)
         except Exception:
-            logger.exception("Could not announce the availability of campaign %s", campaign_id)
+            logger.exception("Could not announce %s of campaign %s", key[0].__name__, key[1])
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait until every announcement made so far has been sent."""
@@ -139,18 +151,22 @@ def sender_close() -> None:
         _sender = None
 
 
-def _announce(campaign_id: int) -> None:
+def _announce(build: Builder, campaign_id: int) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     if isinstance(layer, InMemoryChannelLayer):
         # Bound to the event loop of its consumers (development, tests): send from there.
-        async_to_sync(layer.group_send)(
-            group_name(campaign_id),
-            {"type": MESSAGE_TYPE, "ticket_types": availability_snapshot(campaign_id)},
-        )
+        async_to_sync(layer.group_send)(*build(campaign_id))
         return
-    sender().announce(campaign_id)
+    sender().announce(build, campaign_id)
+
+
+def announce_on_commit(build: Builder, campaign_id: int) -> None:
+    """Send `build(campaign_id)` once the transaction commits, coalesced with the same
+    announcements of the last SEND_INTERVAL and read when sent (other apps' live pages use
+    it too: the door's check-in counts)."""
+    on_commit(_announce, build, campaign_id)
 
 
 def availability_changed(campaign_id: int) -> None:
@@ -159,4 +175,4 @@ def availability_changed(campaign_id: int) -> None:
     Call it from any service that changes `TicketType.reserved`, inside its transaction;
     nothing is sent if the transaction rolls back.
     """
-    on_commit(_announce, campaign_id)
+    announce_on_commit(availability_message, campaign_id)

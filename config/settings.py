@@ -295,6 +295,8 @@ def _rate(scope: str, default: str) -> str:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.SessionTokenAuthentication",
+        # Refuses a scanner device's token on every view but the door's (README, Door).
+        "validation.authentication.DeviceTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -319,6 +321,8 @@ REST_FRAMEWORK = {
         "booking": _rate("booking", "60/min"),
         "payment": _rate("payment", "30/min"),
         "scan": _rate("scan", "600/min"),
+        # Exchanging a pairing code for a device token, per client address (codes are short).
+        "pairing": _rate("pairing", "20/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -409,6 +413,10 @@ BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
 LOCK_TIMEOUT_SECONDS = env.float("LOCK_TIMEOUT_SECONDS", default=5)
 # How long an invitation to manage a campaign can be accepted.
 MANAGER_INVITATION_DAYS = env.int("MANAGER_INVITATION_DAYS", default=7)
+# Door devices: how long a pairing code can be used, and how long an offline bundle (which
+# holds the campaign's QR keys) may be used before the device must fetch a new one.
+PAIRING_CODE_MINUTES = env.int("PAIRING_CODE_MINUTES", default=10)
+OFFLINE_BUNDLE_HOURS = env.int("OFFLINE_BUNDLE_HOURS", default=12)
 PLATFORM_FEE_PERCENT = Decimal(env("PLATFORM_FEE_PERCENT", default="5"))
 PAYOUT_HOLD_DAYS = env.int("PAYOUT_HOLD_DAYS", default=3)
 CURRENCIES = env.list(

@@ -50,6 +50,10 @@ class ScopedOrDefaultThrottle(SimpleRateThrottle):
         return client_ip(request) or "unknown"
 
     def _ident(self, request) -> str:
+        # Credentials that are not a person (a paired door device) name their own budget.
+        own = getattr(request.auth, "throttle_ident", None)
+        if own:
+            return own
         if request.user and request.user.is_authenticated:
             return f"u{request.user.pk}"
         return self.get_ident(request)

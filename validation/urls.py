@@ -22,4 +22,20 @@ urlpatterns = [
         api.ConflictListView.as_view(),
         name="api-validation-conflicts",
     ),
+    path(
+        "validation/campaigns/<int:pk>/checkins/",
+        api.CheckinView.as_view(),
+        name="api-validation-checkins",
+    ),
+    path(
+        "validation/campaigns/<int:pk>/devices/",
+        api.DeviceListView.as_view(),
+        name="api-validation-devices",
+    ),
+    path("validation/devices/pair/", api.DevicePairView.as_view(), name="api-validation-pair"),
+    path(
+        "validation/devices/<int:pk>/",
+        api.DeviceRevokeView.as_view(),
+        name="api-validation-device",
+    ),
 ]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import AuditEvent
 from bookings.models import Booking, Ticket
@@ -241,18 +242,20 @@ def test_offline_bundle_holds_the_key_and_the_paid_and_voided_tickets(
         "key_version": 1,
         "keys": [{"version": 1, "key": expected_key}],
         "generated_at": body["generated_at"],
+        "expires_at": body["expires_at"],
         "tickets": [
             row(entry_ticket, "confirmed", 0, entry_type),
             row(table_ticket, "confirmed", 2, table_type),
             row(refunded.tickets.get(), "refunded", 0, entry_type),
         ],
     }
-    assert entry_ticket.holder_name
+    lifetime = parse_datetime(body["expires_at"]) - parse_datetime(body["generated_at"])
+    assert lifetime == timedelta(hours=12)
     event = AuditEvent.objects.get(action="validation.offline_bundle_issued")
     assert (event.actor, event.target_id, event.metadata) == (
         manager,
         str(campaign.pk),
-        {"key_version": 1, "tickets": 3},
+        {"key_version": 1, "tickets": 3, "device": None},
     )
 
 
