@@ -9,6 +9,7 @@ leaves the picture between two readings as it would at a door.
 """
 
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
@@ -46,6 +47,8 @@ class Door:
     seller: User
     tickets: list[Ticket]  # single-entry tickets, each used by one test
     sessions: dict[str, str]
+    devices: dict  # name -> (ScannerDevice, PairingSecret), added by the seller, not paired
+    states: dict[str, Ticket]  # a ticket in each state a scan tells apart
 
 
 def paid_booking(customer, ticket_type, quantity):
@@ -68,8 +71,11 @@ def paid_booking(customer, ticket_type, quantity):
 
 @pytest.fixture(scope="module")
 def door(django_db_setup, django_db_blocker):
-    """A campaign with its manager and eight paid single-entry tickets, committed for the
-    server process; emptied after the module."""
+    """A campaign with its manager and paid single-entry tickets, two scanner devices its
+    seller added, and tickets in every state a scan tells apart, committed for the server
+    process (a test's own writes stay in its transaction); emptied after the module."""
+    from validation.services import device_add
+
     with django_db_blocker.unblock():
         seller = SellerFactory(email="door-seller@example.com")
         manager = ManagerFactory(email="door-manager@example.com")
@@ -83,12 +89,26 @@ def door(django_db_setup, django_db_blocker):
             client = Client()
             client.force_login(user)
             sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        states = {
+            state: paid_booking(customer, entry, 1).tickets.get()
+            for state in ("valid", "used", "voided", "refunded")
+        }
+        Ticket.objects.filter(pk=states["used"].pk).update(scans_used=1)
+        Ticket.objects.filter(pk=states["voided"].pk).update(status=Ticket.Status.VOID)
+        Booking.objects.filter(tickets=states["refunded"]).update(status=Booking.Status.REFUNDED)
+        elsewhere = TicketTypeFactory(campaign=CampaignFactory(title="Elsewhere"))
+        states["elsewhere"] = paid_booking(customer, elsewhere, 1).tickets.get()
         yield Door(
             campaign=campaign,
             manager=manager,
             seller=seller,
             tickets=list(Ticket.objects.filter(booking=booking).order_by("pk")),
             sessions=sessions,
+            devices={
+                name: device_add(campaign=campaign, name=name, user=seller)
+                for name in ("Main gate", "Bar door")
+            },
+            states=states,
         )
         call_command("flush", interactive=False, verbosity=0)
 
@@ -110,29 +130,53 @@ def write_y4m(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.fixture
-def chromium_with(tmp_path, monkeypatch):
-    """`chromium_with(camera=None)`: a headless Chromium whose camera shows the Y4M file
-    `camera` (no camera without it)."""
+@pytest.fixture(scope="module")
+def playwright(door):
+    """One Playwright driver for the module. Its sync API keeps an event loop in this thread,
+    so the ORM is allowed to run beside it until the driver stops."""
     require_chromium()
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    playwright = sync_playwright().start()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as driver:
+            yield driver
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE")
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright):
+    """A headless Chromium whose camera, if a page asks, is Chromium's test pattern."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream"]
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def chromium_filming(playwright):
+    """`chromium_filming(video)`: a headless Chromium whose camera plays the Y4M `video`."""
     browsers = []
 
-    def launch(camera: Path | None = None):
-        args = [*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream"]
-        if camera is not None:
-            args += ["--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={camera}"]
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        browsers.append(browser)
-        return browser
+    def launch(video: Path):
+        args = [
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+        browsers.append(playwright.chromium.launch(executable_path=CHROMIUM, args=args))
+        return browsers[-1]
 
     yield launch
     for browser in browsers:
         browser.close()
-    playwright.stop()
 
 
 def signed_in(browser, base_url: str, session: str):
@@ -147,6 +191,7 @@ def open_scanner(context, base_url: str):
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: page.errors.append(f"uncaught: {error}"))
+    page.on("requestfailed", lambda r: page.errors.append(f"{r.url}: {r.failure}"))
     page.goto(f"{base_url}/scan/")
     page.locator("#door-bundle", has_text="Offline list of").wait_for()
     return page
@@ -164,12 +209,12 @@ def answer(page, kind: str):
 
 
 def test_the_camera_reads_a_ticket_green_then_red_on_a_second_reading(
-    door, asgi_servers, chromium_with, tmp_path, django_db_blocker
+    door, asgi_servers, chromium_filming, tmp_path, django_db_blocker
 ):
     from playwright.sync_api import expect
 
     ticket = door.tickets[0]
-    browser = chromium_with(camera=write_y4m(tmp_path / "ticket.y4m", ticket.qr_token))
+    browser = chromium_filming(write_y4m(tmp_path / "ticket.y4m", ticket.qr_token))
     base_url = asgi_servers.url()
     page = open_scanner(signed_in(browser, base_url, door.sessions["manager"]), base_url)
 
@@ -199,12 +244,12 @@ def test_the_camera_reads_a_ticket_green_then_red_on_a_second_reading(
 
 
 def test_offline_three_tickets_are_admitted_amber_then_synced_and_counted_for_the_seller(
-    door, asgi_servers, chromium_with, django_db_blocker
+    door, asgi_servers, chromium, django_db_blocker
 ):
     from playwright.sync_api import expect
 
     tickets = door.tickets[1:4]
-    browser = chromium_with()
+    browser = chromium
     base_url = asgi_servers.url()
     context = signed_in(browser, base_url, door.sessions["manager"])
     page = open_scanner(context, base_url)
@@ -240,23 +285,47 @@ def test_offline_three_tickets_are_admitted_amber_then_synced_and_counted_for_th
     assert page.errors == []
 
 
-def test_two_devices_admitting_one_ticket_offline_give_one_entry_and_one_conflict(
-    door, asgi_servers, chromium_with, django_db_blocker
+def pair_by_code(browser, base_url: str, code: str):
+    """A phone with no account pairs by typing the door page's short code."""
+    page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base_url}/scan/")
+    page.fill("#door-pair-code", code.lower())
+    page.get_by_role("button", name="Pair", exact=True).click()
+    page.locator("#door-bundle", has_text="Offline list of").wait_for()
+    return page
+
+
+def test_two_paired_devices_admitting_one_ticket_offline_give_one_entry_and_one_conflict(
+    door, asgi_servers, chromium_filming, tmp_path, django_db_blocker
 ):
     from playwright.sync_api import expect
 
-    ticket = door.tickets[4]
-    browser = chromium_with()
-    base_url = asgi_servers.url()
-    devices = [signed_in(browser, base_url, door.sessions["manager"]) for _ in range(2)]
-    pages = [open_scanner(context, base_url) for context in devices]
+    from validation.services import pairing_qr_text
 
-    for context, page in zip(devices, pages, strict=True):
-        context.set_offline(True)
+    ticket = door.tickets[4]
+    gate, bar = door.devices["Main gate"], door.devices["Bar door"]
+    # The gate's phone pairs with its camera, pointed at the pairing QR code.
+    browser = chromium_filming(write_y4m(tmp_path / "pairing.y4m", pairing_qr_text(gate[1])))
+    base_url = asgi_servers.url()
+    scanning = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    scanning.errors = []
+    scanning.on("console", lambda m: scanning.errors.append(m.text) if m.type == "error" else None)
+    scanning.goto(f"{base_url}/scan/")
+    scanning.get_by_role("button", name="Scan the pairing QR code").click()
+    scanning.locator("#door-bundle", has_text="Offline list of").wait_for()
+    expect(scanning.locator("#door-device-name")).to_have_text("Main gate")
+    typing = pair_by_code(browser, base_url, bar[1].code)
+    expect(typing.locator("#door-device-name")).to_have_text("Bar door")
+    pages = [scanning, typing]
+
+    for page in pages:
+        page.context.set_offline(True)
         type_code(page, ticket.qr_token)
-        answer(page, "offline")
-    for context, page in zip(devices, pages, strict=True):
-        context.set_offline(False)
+        expect(answer(page, "offline")).to_contain_text("Day pass · Guest 5")
+    for page in pages:
+        page.context.set_offline(False)
         expect(page.locator("#door-pending")).to_have_text("No scans waiting to sync")
 
     expect(pages[0].locator("#door-conflicts")).to_be_hidden()
@@ -264,9 +333,10 @@ def test_two_devices_admitting_one_ticket_offline_give_one_entry_and_one_conflic
         [f"Day pass · Guest 5: admitted offline at {_shown_time(pages[1])}, but it had no entry left."]
     )
     with django_db_blocker.unblock():
-        assert sorted(Scan.objects.filter(ticket=ticket).values_list("result", "conflict")) == [
-            ("already_used", True),
-            ("valid", False),
+        scans = Scan.objects.filter(ticket=ticket).order_by("scanned_at")
+        assert [(s.scanner_device_id, s.result, s.conflict, s.manager_id) for s in scans] == [
+            (gate[0].pk, "valid", False, door.seller.pk),
+            (bar[0].pk, "already_used", True, door.seller.pk),
         ]
         assert Ticket.objects.get(pk=ticket.pk).scans_used == 1
     seller = signed_in(browser, base_url, door.sessions["seller"]).new_page()
@@ -286,41 +356,28 @@ def _shown_time(page) -> str:
     )
 
 
-def test_offline_decisions_are_the_servers_in_the_same_order(
-    door, asgi_servers, chromium_with, django_db_blocker
-):
+def test_offline_decisions_are_the_servers_in_the_same_order(door, asgi_servers, chromium):
     """The phone opens each token with WebCrypto and decides as validation.services does."""
     from validation.services import scan_ticket
 
-    with django_db_blocker.unblock():
-        customer = UserFactory()
-        entry = door.campaign.ticket_types.get()
-        valid, used, voided = (booking.tickets.get() for booking in (
-            paid_booking(customer, entry, 1) for _ in range(3)
-        ))
-        Ticket.objects.filter(pk=used.pk).update(scans_used=1)
-        Ticket.objects.filter(pk=voided.pk).update(status=Ticket.Status.VOID)
-        refunded = paid_booking(customer, entry, 1)
-        Booking.objects.filter(pk=refunded.pk).update(status=Booking.Status.REFUNDED)
-        elsewhere = TicketTypeFactory(campaign=CampaignFactory(title="Elsewhere"))
-        other = paid_booking(customer, elsewhere, 1).tickets.get()
-        body = valid.qr_token[-56:]
-        forged = valid.qr_token[:-56] + body[:20] + ("A" if body[20] != "A" else "B") + body[21:]
-    browser = chromium_with()
+    states = door.states
+    valid = states["valid"]
+    body = valid.qr_token[-56:]
+    forged = valid.qr_token[:-56] + body[:20] + ("A" if body[20] != "A" else "B") + body[21:]
     base_url = asgi_servers.url()
-    page = open_scanner(signed_in(browser, base_url, door.sessions["manager"]), base_url)
-    with django_db_blocker.unblock():
-        # A ticket paid after the phone's last download is not on its list.
-        late = paid_booking(customer, entry, 1).tickets.get()
-        codes = [
-            "not a ticket",
-            forged,
-            other.qr_token,
-            voided.qr_token,
-            refunded.tickets.get().qr_token,
-            used.qr_token,
-            valid.qr_token,
-        ]
+    page = open_scanner(signed_in(chromium, base_url, door.sessions["manager"]), base_url)
+    # A ticket paid after the phone's last download is not on its list (and stays in this
+    # test's transaction: the server never sees it).
+    late = paid_booking(UserFactory(), door.campaign.ticket_types.get(), 1).tickets.get()
+    codes = [
+        "not a ticket",
+        forged,
+        states["elsewhere"].qr_token,
+        states["voided"].qr_token,
+        states["refunded"].qr_token,
+        states["used"].qr_token,
+        valid.qr_token,
+    ]
     expected = ["invalid", "invalid", "wrong_campaign", "void", "void", "already_used", "valid"]
 
     offline = page.evaluate(
@@ -331,11 +388,7 @@ def test_offline_decisions_are_the_servers_in_the_same_order(
         }""",
         [*codes, late.qr_token],
     )
-    with django_db_blocker.unblock():
-        online = [
-            scan_ticket(manager=door.manager, qr=code, device_id="parity").answer
-            for code in codes
-        ]
+    online = [scan_ticket(manager=door.manager, qr=code, device_id="parity").answer for code in codes]
 
     assert [result for result, _ in offline] == [*expected, "not_paid"]
     assert [answer["result"] for answer in online] == expected

@@ -199,15 +199,9 @@
   }
 
   // --- Pairing -----------------------------------------------------------------------------
-  // A pairing QR code holds the code itself or a link to this page with ?pair=CODE.
-  function pairingCodeOf(text) {
-    try {
-      const url = new URL(text);
-      return url.searchParams.get("pair") || url.searchParams.get("code") || "";
-    } catch (error) {
-      return text.trim();
-    }
-  }
+  // What the pairing QR code holds (a link to this page, the token after "#pair=") is sent
+  // as it is: the server reads the token out of it, or the short code typed by hand.
+  const PAIR_FRAGMENT = "#pair=";
 
   async function pair(code) {
     const error = $("door-pair-error");
@@ -320,10 +314,10 @@
     });
     $("door-pair-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      pair(pairingCodeOf($("door-pair-code").value));
+      pair($("door-pair-code").value.trim());
     });
     document.querySelector("[data-door-pair-camera]").addEventListener("click", () => {
-      startCamera((text) => pair(pairingCodeOf(text)));
+      startCamera((text) => pair(text));
     });
     if ($("door-unpair")) $("door-unpair").addEventListener("click", unpair);
     window.addEventListener("online", () => {
@@ -348,16 +342,14 @@
       return;
     }
     const device = await Door.store.get("settings", "device");
-    const code = new URLSearchParams(window.location.search).get("pair");
+    // Opened from the pairing QR code by the phone's camera app: pair at once.
+    const fromQr = window.location.hash.startsWith(PAIR_FRAGMENT) ? window.location.href : null;
+    if (fromQr) history.replaceState(null, "", window.location.pathname);
     if (device) {
       await startDevice(device);
     } else {
       $("door-pairing").hidden = false;
-      if (code) {
-        history.replaceState(null, "", window.location.pathname);
-        $("door-pair-code").value = code;
-        await pair(code);
-      }
+      if (fromQr) await pair(fromQr);
     }
   }
 

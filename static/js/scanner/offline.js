@@ -236,6 +236,12 @@
           scan.rejected = Door.api.detail(answer.data, "Refused by the server.");
         });
       } else {
+        // A revoked device: the server kept these scans for the seller and applied none.
+        const refused = (answer.data && answer.data.refused) || [];
+        batch.filter((scan) => refused.includes(scan.nonce)).forEach((scan) => {
+          scan.rejected = Door.api.detail(answer.data, "Refused by the server.");
+        });
+        await Door.store.putMany("scans", batch.filter((scan) => scan.rejected));
         return { synced, conflicts, stopped: answer };
       }
       await Door.store.putMany("scans", batch.filter((scan) => scan.rejected));
