@@ -191,6 +191,7 @@ class ConflictOutput(serializers.ModelSerializer):
             "holder_name",
             "manager",
             "device_id",
+            "scanner_device",
             "scanned_at",
             "received_at",
         ]
