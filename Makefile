@@ -53,6 +53,9 @@ bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/python scripts/bench.py
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	$(BIN)/python scripts/bench_scan.py
 	$(BIN)/python scripts/bench_tickets.py
 	$(BIN)/python scripts/bench_metrics.py
 

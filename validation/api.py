@@ -203,6 +203,7 @@ class ConflictOutput(serializers.ModelSerializer):
             "holder_name",
             "manager",
             "device_id",
+            "scanner_device",
             "scanned_at",
             "received_at",
         ]
@@ -380,11 +381,30 @@ class ScanView(DoorView):
         return Response(ScanOutput(scan.answer).data)
 
 
+def _indexed(errors, prefix: str = "", named: dict | None = None) -> dict:
+    """Validation errors with one flat name per bad value: `scans[3].qr`, `scans[0]` (an
+    entry that is not an object), `scans` (the list itself), so that a device knows which
+    entry of its queue is bad (DRF nests them as `{"scans": {3: {"qr": [...]}}}`)."""
+    named = {} if named is None else named
+    if not isinstance(errors, dict):
+        named.setdefault(prefix or "non_field_errors", []).extend(errors)
+        return named
+    for key, value in errors.items():
+        if key == "non_field_errors":
+            path = prefix
+        elif isinstance(key, int):
+            path = f"{prefix}[{key}]"
+        else:
+            path = f"{prefix}.{key}" if prefix else key
+        _indexed(value, path, named)
+    return named
+
+
 class SyncView(DoorView):
     """Upload scans made offline; applied in `scanned_at` order, known nonces are replays.
 
-    A malformed batch is refused whole (400, `fields` naming e.g. `scans` -> index 3 ->
-    `qr`) and applies nothing. A revoked device's batch is refused whole with 401
+    A malformed batch is refused whole (400, `fields` naming the bad entry by its index,
+    e.g. `scans[3].qr`) and applies nothing. A revoked device's batch is refused whole with 401
     `device_revoked`, listing the `refused` nonces: none is applied, each is kept for the
     seller's door page.
     """
@@ -405,7 +425,8 @@ class SyncView(DoorView):
     )
     def post(self, request):
         data = SyncInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            raise serializers.ValidationError(_indexed(data.errors))
         device = _device(request)
         bundle = None
         if "key_version" in data.validated_data:

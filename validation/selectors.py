@@ -31,7 +31,7 @@ def tickets_with_last_scan(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
 def conflicts_of_campaign(*, campaign: Campaign) -> QuerySet[Scan]:
     """Offline entries the door let through beyond a ticket's allowance, newest first."""
     return Scan.objects.filter(campaign=campaign, conflict=True).select_related(
-        "ticket__ticket_type", "manager"
+        "ticket__ticket_type", "manager", "scanner_device"
     )
 
 

@@ -1,27 +1,29 @@
 """Pages of the validation app: the scanner app (a PWA for managers and paired devices) and
-the seller's door conflicts."""
+the campaign's door page."""
 
 import hashlib
 import json
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from accounts.models import Role
-from campaigns.models import Campaign
 from core.errors import DomainError
+from core.http import client_ip
 from validation import selectors, services
-from validation.forms import ScanForm
+from validation.forms import DeviceForm, RevokeForm, ScanForm
 from validation.models import Scan
 
 WEB_DEVICE_ID = "web-scanner"
@@ -125,12 +127,56 @@ def scanner_manifest(request):
     return HttpResponse(body, content_type="application/manifest+json")
 
 
+def _pairing_qr_svg(text: str) -> str:
+    """The pairing QR code as inline SVG (scales with its box; no image request)."""
+    qr = segno.make(text, error="m")
+    return qr.svg_inline(scale=4, border=2, omitsize=True, svgclass="pairing-qr__code")
+
+
 @login_required
 def seller_campaign_scans(request, pk: int):
-    """The door's record for one of the seller's campaigns: results and offline conflicts."""
-    if request.user.role != Role.SELLER:
-        raise PermissionDenied("Only sellers can open this page.")
-    campaign = get_object_or_404(Campaign, pk=pk, seller=request.user)
+    """The door page of a campaign, for its seller and its assigned managers: live check-in
+    counts, scan results, the paired scanners (add one with a pairing QR code, revoke one),
+    offline conflicts and the scans revoked scanners tried to sync.
+
+    Stable hooks for the live script (static/js): `#door[data-ws-url]`, count cells
+    `#door-counts [data-ticket-type] [data-field=checked_in|sold]`, `#door-devices
+    [data-device-id]`, `#conflicts`, `#door-pairing[data-expires-at]`.
+    """
+    if request.user.role not in (Role.SELLER, Role.MANAGER):
+        raise PermissionDenied("Only sellers and managers can open the door page.")
+    campaign = get_object_or_404(selectors.campaigns_of_door_staff(user=request.user), pk=pk)
+    device_form = DeviceForm()
+    pairing = None
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        revoke = RevokeForm(request.POST)
+        device = revoke.is_valid() and (
+            selectors.devices_of_campaign(campaign=campaign)
+            .filter(pk=revoke.cleaned_data["device"])
+            .first()
+        )
+        if not device:
+            raise Http404("No such scanner.")
+        services.device_revoke(device=device, user=request.user, ip=client_ip(request))
+        messages.success(request, f"“{device.name}” is revoked: it can no longer scan.")
+        return redirect("seller-campaign-scans", pk=campaign.pk)
+    if request.method == "POST":
+        device_form = DeviceForm(request.POST)
+        if device_form.is_valid():
+            device, secret = services.device_add(
+                campaign=campaign,
+                name=device_form.cleaned_data["name"],
+                user=request.user,
+                ip=client_ip(request),
+            )
+            # Shown once: only digests of the code are kept.
+            pairing = {
+                "device": device,
+                "code": secret.code,
+                "expires_at": secret.expires_at,
+                "qr_svg": mark_safe(_pairing_qr_svg(services.pairing_qr_text(secret))),  # noqa: S308 (segno's own markup)
+            }
+            device_form = DeviceForm()
     counts = dict(
         campaign.scans.values_list("result").annotate(count=Count("pk")).order_by("result")
     )
@@ -141,6 +187,12 @@ def seller_campaign_scans(request, pk: int):
         {
             "campaign": campaign,
             "results": results,
+            "door_counts": selectors.door_counts(campaign_id=campaign.pk),
+            "devices": selectors.devices_of_campaign(campaign=campaign),
+            "device_form": device_form,
+            "pairing": pairing,
             "conflicts": selectors.conflicts_of_campaign(campaign=campaign),
+            "refused": selectors.refused_scans_of_campaign(campaign=campaign),
+            "is_seller": campaign.seller_id == request.user.pk,
         },
     )

@@ -87,6 +87,13 @@ def scan(qr_of, kind):
     return act
 
 
+def add_a_scanner(page, w, base_url):
+    page.goto(f"{base_url}/seller/campaigns/{w.campaign.pk}/scans/")
+    page.fill("#id_name", "North gate")
+    page.get_by_role("button", name="Add a scanner").click()
+    page.locator("#door-pairing svg").wait_for()
+
+
 def open_sandbox_checkout(page, w, base_url):
     page.goto(f"{base_url}{w.pending.get_absolute_url()}")
     page.get_by_test_id("pay").click()
@@ -161,6 +168,8 @@ CASES = [
     PageCase("managers", "seller", f"{SELLER_CAMPAIGN}/managers/"),
     PageCase("seller-bookings", "seller", f"{SELLER_CAMPAIGN}/bookings/"),
     PageCase("door-scans", "seller", f"{SELLER_CAMPAIGN}/scans/"),
+    PageCase("door-add-scanner", "seller", act=add_a_scanner, screenshot=True),
+    PageCase("door-manager", "manager", f"{SELLER_CAMPAIGN}/scans/"),
     PageCase("finance", "seller", "/seller/finance/", screenshot=True),
     PageCase("finance-errors", "seller", act=withdraw_too_much),
     PageCase("scanner", "manager", "/scan/", screenshot=True),

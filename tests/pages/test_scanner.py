@@ -272,9 +272,15 @@ def test_offline_three_tickets_are_admitted_amber_then_synced_and_counted_for_th
 
     with django_db_blocker.unblock():
         assert sorted(
-            Scan.objects.filter(ticket__in=tickets).values_list("ticket", "result", "offline", "conflict")
+            Scan.objects.filter(ticket__in=tickets).values_list(
+                "ticket", "result", "offline", "conflict"
+            )
         ) == [(t.pk, "valid", True, False) for t in tickets]
-        assert [t.scans_used for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])] == [1, 1, 1]
+        assert [t.scans_used for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])] == [
+            1,
+            1,
+            1,
+        ]
         # With the other tests' admissions, if they ran first.
         admitted = Scan.objects.filter(campaign=door.campaign, result="valid").count()
     assert admitted >= len(tickets)
@@ -330,7 +336,9 @@ def test_two_paired_devices_admitting_one_ticket_offline_give_one_entry_and_one_
 
     expect(pages[0].locator("#door-conflicts")).to_be_hidden()
     expect(pages[1].locator("#door-conflict-list li")).to_have_text(
-        [f"Day pass · Guest 5: admitted offline at {_shown_time(pages[1])}, but it had no entry left."]
+        [
+            f"Day pass · Guest 5: admitted offline at {_shown_time(pages[1])}, but it had no entry left."
+        ]
     )
     with django_db_blocker.unblock():
         scans = Scan.objects.filter(ticket=ticket).order_by("scanned_at")
@@ -388,7 +396,9 @@ def test_offline_decisions_are_the_servers_in_the_same_order(door, asgi_servers,
         }""",
         [*codes, late.qr_token],
     )
-    online = [scan_ticket(manager=door.manager, qr=code, device_id="parity").answer for code in codes]
+    online = [
+        scan_ticket(manager=door.manager, qr=code, device_id="parity").answer for code in codes
+    ]
 
     assert [result for result, _ in offline] == [*expected, "not_paid"]
     assert [answer["result"] for answer in online] == expected

@@ -10,10 +10,11 @@ import threading
 
 import pytest
 
+from accounts.models import AuditEvent
 from bookings.models import Ticket
 from tests.concurrency import run_in_parallel
 from validation import services
-from validation.models import Scan
+from validation.models import Scan, ScannerDevice
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -95,3 +96,38 @@ def test_simultaneous_requests_with_one_nonce_count_once(
     # With the lock the later requests find the nonce once they hold the row; without it
     # all of them count, and the unique nonce rolls back every count but the first.
     assert len(counting) == (1 if locked else THREADS)
+
+
+@pytest.mark.parametrize("locked", [True, False], ids=["row-lock", "no-lock"])
+def test_simultaneous_pairings_with_one_code_pair_one_device(
+    manager, campaign, monkeypatch, locked
+):
+    """Every pairing waits (up to 2 s) after reading the code until all have read it: without
+    the row lock they all read it unused; with it the others wait for the row and then find
+    it used."""
+    _, secret = services.device_add(campaign=campaign, name="Gate", user=manager)
+    all_read = threading.Barrier(THREADS, timeout=2)
+    real_lock_one = services.lock_one
+
+    def read_then_wait(queryset, **lookup):
+        row = real_lock_one(queryset, **lookup) if locked else queryset.get(**lookup)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            all_read.wait()
+        return row
+
+    monkeypatch.setattr(services, "lock_one", read_then_wait)
+
+    outcomes = run_in_parallel([lambda: services.device_pair(pairing_code=secret.code)] * THREADS)
+
+    winners = [outcome for outcome in outcomes if isinstance(outcome, tuple)]
+    device = ScannerDevice.objects.get()
+    if locked:
+        assert len(winners) == 1
+        assert sorted(type(o).__name__ for o in outcomes if o not in winners) == (
+            ["PairingCodeUsed"] * (THREADS - 1)
+        )
+        assert device.token_hash == services._digest(winners[0][1])
+        assert AuditEvent.objects.filter(action="device.paired").count() == 1
+    else:
+        # The race is real: every one of them was handed a token.
+        assert len(winners) == THREADS

@@ -4,11 +4,18 @@ import re
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from bookings.models import Ticket
-from tests.factories import SellerFactory, UserFactory
-from validation.models import Scan
-from validation.services import OfflineScan, scan_ticket, scans_sync
+from tests.factories import CampaignFactory, SellerFactory, UserFactory
+from validation.models import Scan, ScannerDevice
+from validation.services import (
+    OfflineScan,
+    device_add,
+    revoked_scans_record,
+    scan_ticket,
+    scans_sync,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,12 +135,97 @@ def test_the_seller_page_shows_results_and_offline_conflicts(
     assert "Grace Holder" in conflicts
 
 
-def test_the_seller_page_is_only_for_the_campaign_seller(client, manager, campaign):
+def test_the_door_page_is_for_the_campaign_seller_and_its_managers(
+    client, manager, other_manager, campaign
+):
     url = f"/seller/campaigns/{campaign.pk}/scans/"
-    client.force_login(SellerFactory())
-    assert client.get(url).status_code == 404
+    for user, expected in (
+        (campaign.seller, 200),
+        (manager, 200),
+        (SellerFactory(), 404),
+        (other_manager, 404),
+        (UserFactory(), 403),
+    ):
+        client.force_login(user)
+        assert client.get(url).status_code == expected, user
+
+
+def test_the_door_page_renders_counts_with_hooks_for_the_live_script(
+    client, manager, campaign, entry_ticket, entry_type
+):
+    scan_ticket(manager=manager, qr=entry_ticket.qr_token, device_id="gate-1")
     client.force_login(manager)
-    assert client.get(url).status_code == 403
+
+    page = client.get(f"/seller/campaigns/{campaign.pk}/scans/").content.decode()
+
+    assert f'data-ws-url="/ws/validation/campaigns/{campaign.pk}/door/"' in page
+    row = re.search(rf'<tr data-ticket-type="{entry_type.pk}">(.*?)</tr>', page, re.S)[1]
+    assert re.findall(r'data-field="(\w+)">(\d+)<', row) == [("checked_in", "1"), ("sold", "1")]
+
+
+def test_adding_a_scanner_shows_a_pairing_qr_code_and_code_that_pair_it(client, manager, campaign):
+    client.force_login(manager)
+
+    page = client.post(
+        f"/seller/campaigns/{campaign.pk}/scans/", {"action": "add", "name": "North gate"}
+    ).content.decode()
+
+    code = re.search(r'<strong id="door-pairing-code">([A-Z2-9-]{9})</strong>', page)[1]
+    assert '<figure class="pairing__qr" role="img"' in page
+    assert "<svg" in page.split('class="pairing__qr"')[1]
+    device = ScannerDevice.objects.get()
+    assert (device.name, device.paired_by, device.state) == ("North gate", manager, "pending")
+    paired = APIClient().post("/api/v1/validation/devices/pair/", {"pairing_code": code})
+    assert paired.status_code == 201
+    assert (
+        client.get(f"/seller/campaigns/{campaign.pk}/scans/")
+        .content.decode()
+        .count('data-state="paired"')
+        == 1
+    )
+
+
+def test_a_scanner_without_a_name_is_not_added(client, manager, campaign):
+    client.force_login(manager)
+
+    page = client.post(f"/seller/campaigns/{campaign.pk}/scans/", {"action": "add", "name": ""})
+
+    assert "This field is required." in page.content.decode()
+    assert not ScannerDevice.objects.exists()
+
+
+def test_revoking_from_the_door_page(client, manager, campaign):
+    device, _ = device_add(campaign=campaign, name="Gate", user=manager)
+    other, _ = device_add(campaign=CampaignFactory(), name="Elsewhere", user=manager)
+    client.force_login(campaign.seller)
+    url = f"/seller/campaigns/{campaign.pk}/scans/"
+
+    response = client.post(url, {"action": "revoke", "device": device.pk})
+    foreign = client.post(url, {"action": "revoke", "device": other.pk})
+
+    assert response.status_code == 302
+    assert foreign.status_code == 404
+    assert ScannerDevice.objects.get(pk=device.pk).revoked_by == campaign.seller
+    assert ScannerDevice.objects.get(pk=other.pk).revoked_at is None
+
+
+def test_the_door_page_lists_what_revoked_scanners_tried_to_sync(
+    client, manager, campaign, entry_ticket
+):
+    device, _ = device_add(campaign=campaign, name="Lost phone", user=manager)
+    revoked_scans_record(
+        device=device,
+        scans=[
+            OfflineScan(nonce="lost-00001", qr=entry_ticket.qr_token, scanned_at=timezone.now())
+        ],
+    )
+    client.force_login(campaign.seller)
+
+    page = client.get(f"/seller/campaigns/{campaign.pk}/scans/").content.decode()
+
+    refused = page.split('id="door-refused"')[1]
+    assert "Lost phone" in refused
+    assert "Grace Holder" in refused
 
 
 def test_the_scan_admin_is_searchable_and_read_only(client, super_admin, manager, entry_ticket):
