@@ -5,6 +5,7 @@
   "use strict";
   const Door = (window.Door = window.Door || {});
   const POLL_MS = 15000;
+  const REVOKED = 4401; // the close code of a revoked device's socket
   const $ = (id) => document.getElementById(id);
   const state = { campaign: null, socket: null, poll: null, retry: 1000 };
 
@@ -81,6 +82,8 @@
     $("door-results").replaceChildren(...results.map(guest));
   }
 
+  // Devices cannot set headers on a websocket: the token travels as a subprotocol, which
+  // the server does not echo (validation/consumers.py).
   function connect() {
     const url = document.getElementById("scanner").dataset.liveUrl;
     if (!url || !("WebSocket" in window)) return false;
@@ -88,7 +91,7 @@
     const token = Door.api.auth.deviceToken;
     const socket = new WebSocket(
       scheme + window.location.host + url.replace("{campaign}", state.campaign),
-      token ? ["door", `token.${token}`] : undefined
+      token ? ["tickets.door", `device-token.${token}`] : []
     );
     state.socket = socket;
     socket.onopen = () => {
@@ -97,12 +100,18 @@
     };
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
-      if (message.counts) showCounts(message.counts);
+      if (message.type === "counts") showCounts(message.counts);
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (state.socket !== socket) return;
       $("door-checkins").dataset.live = "off";
-      setTimeout(() => state.socket === socket && connect(), state.retry);
+      if (event.code === REVOKED) return; // a revoked device hears nothing more
+      const again = () => state.socket === socket && connect();
+      if (!Door.api.online()) {
+        window.addEventListener("online", again, { once: true });
+        return;
+      }
+      setTimeout(again, state.retry);
       state.retry = Math.min(state.retry * 2, 30000);
     };
     return true;
