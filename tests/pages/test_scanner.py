@@ -185,13 +185,19 @@ def signed_in(browser, base_url: str, session: str):
     return context
 
 
-def open_scanner(context, base_url: str):
-    """The scanner page with its offline list downloaded; console errors are collected."""
-    page = context.new_page()
+def watch(page):
+    """Collects in `page.errors` console errors, uncaught exceptions and failed requests."""
     page.errors = []
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda error: page.errors.append(f"uncaught: {error}"))
     page.on("requestfailed", lambda r: page.errors.append(f"{r.url}: {r.failure}"))
+    return page
+
+
+def open_scanner(context, base_url: str):
+    """The scanner page with its offline list downloaded; console errors are collected."""
+    page = context.new_page()
+    watch(page)
     page.goto(f"{base_url}/scan/")
     page.locator("#door-bundle", has_text="Offline list of").wait_for()
     return page
@@ -293,8 +299,7 @@ def test_offline_three_tickets_are_admitted_amber_then_synced_and_counted_for_th
 def pair_by_code(browser, base_url: str, code: str):
     """A phone with no account pairs by typing the door page's short code."""
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    page.errors = []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    watch(page)
     page.goto(f"{base_url}/scan/")
     page.fill("#door-pair-code", code.lower())
     page.get_by_role("button", name="Pair", exact=True).click()
@@ -315,8 +320,7 @@ def test_two_paired_devices_admitting_one_ticket_offline_give_one_entry_and_one_
     browser = chromium_filming(write_y4m(tmp_path / "pairing.y4m", pairing_qr_text(gate[1])))
     base_url = asgi_servers.url()
     scanning = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    scanning.errors = []
-    scanning.on("console", lambda m: scanning.errors.append(m.text) if m.type == "error" else None)
+    watch(scanning)
     scanning.goto(f"{base_url}/scan/")
     scanning.get_by_role("button", name="Scan the pairing QR code").click()
     scanning.locator("#door-bundle", has_text="Offline list of").wait_for()
