@@ -409,3 +409,32 @@ def test_offline_decisions_are_the_servers_in_the_same_order(door, asgi_servers,
     assert [answer["result"] for answer in online] == expected
     assert [reason for _, reason in offline[:7]] == [answer["reason"] for answer in online]
     assert page.errors == []
+
+
+def test_a_guest_found_by_name_is_checked_in_by_hand_and_the_counts_follow(
+    door, asgi_servers, chromium, django_db_blocker
+):
+    from playwright.sync_api import expect
+
+    ticket = door.tickets[5]
+    base_url = asgi_servers.url()
+    page = open_scanner(signed_in(chromium, base_url, door.sessions["manager"]), base_url)
+    page.locator('#door-checkins[data-live="on"]').wait_for(state="attached")
+    checked_in = page.locator("#door-counts [data-checked-in]")
+    before = int(checked_in.inner_text())
+
+    page.fill("#door-q", "guest 6")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#door-results li")).to_have_count(1)
+    page.get_by_role("button", name="Check in Guest 6").click()
+
+    expect(answer(page, "admit")).to_contain_text("Day pass · Guest 6")
+    expect(checked_in).to_have_text(str(before + 1))  # pushed over the door's websocket
+    with django_db_blocker.unblock():
+        scan = Scan.objects.get(ticket=ticket)
+        assert (scan.result, scan.manager_id, scan.device_id[:4]) == (
+            "valid",
+            door.manager.pk,
+            "web-",
+        )
+    assert page.errors == []

@@ -44,7 +44,7 @@
       : "No scans waiting to sync";
     const record = Door.offline.state.record;
     $("door-bundle").textContent = record
-      ? `Offline list of ${record.data.tickets.length} tickets, ${new Date(record.fetchedAt).toLocaleTimeString()}`
+      ? `Offline list of ${record.data.tickets.length} ticket${record.data.tickets.length === 1 ? "" : "s"}, ${new Date(record.fetchedAt).toLocaleTimeString()}`
       : "No offline list yet";
     showConflicts(all);
   }
