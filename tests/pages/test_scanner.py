@@ -370,7 +370,8 @@ def _shown_time(page) -> str:
 
 
 def test_offline_decisions_are_the_servers_in_the_same_order(door, asgi_servers, chromium):
-    """The phone opens each token with WebCrypto and decides as validation.services does."""
+    """The phone opens each token with WebCrypto and decides as validation.services does,
+    with the app's shell kept by its service worker for when there is no network."""
     from validation.services import scan_ticket
 
     states = door.states
@@ -405,6 +406,18 @@ def test_offline_decisions_are_the_servers_in_the_same_order(door, asgi_servers,
         scan_ticket(manager=door.manager, qr=code, device_id="parity").answer for code in codes
     ]
 
+    shell = page.evaluate(
+        """async () => {
+            await navigator.serviceWorker.ready;
+            const name = (await caches.keys()).find((n) => n.startsWith("door-shell-"));
+            const requests = await (await caches.open(name)).keys();
+            return requests.map((request) => new URL(request.url).pathname);
+        }"""
+    )
+
+    assert {"/scan/", "/static/vendor/jsqr-1.4.0.min.js", "/static/js/scanner/token.js"} <= set(
+        shell
+    )
     assert [result for result, _ in offline] == [*expected, "not_paid"]
     assert [answer["result"] for answer in online] == expected
     assert [reason for _, reason in offline[:7]] == [answer["reason"] for answer in online]

@@ -237,12 +237,15 @@
     app.device = null;
     app.campaign = null;
     $("door-app").hidden = true;
+    $("door-checkins").hidden = true;
     $("door-pairing").hidden = false;
   }
 
   // --- Start -------------------------------------------------------------------------------
   async function startCampaign(campaign) {
     app.campaign = campaign;
+    $("door-checkins").hidden = false;
+    if (!Door.camera.running()) $("door-camera-start").hidden = false;
     await Door.offline.use({ campaign, deviceId: app.deviceId });
     Door.checkins.use({ campaign });
     await showStatus();
@@ -287,7 +290,6 @@
 
   function wire() {
     document.querySelectorAll("[data-door-hide-with-js]").forEach((e) => (e.hidden = true));
-    document.querySelectorAll("[data-door-needs-js]").forEach((e) => (e.hidden = false));
     document.addEventListener("click", () => Door.feedback.unlock(), { once: true });
     $("door-manual").addEventListener("submit", (event) => {
       event.preventDefault();
