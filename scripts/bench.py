@@ -137,8 +137,8 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
         try:
             if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code < 500:
                 return server
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or still starting on a loaded machine
         time.sleep(0.2)
     server.terminate()
     sys.exit("uvicorn did not answer /health within 30 s")

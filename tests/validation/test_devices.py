@@ -325,6 +325,19 @@ def test_only_its_campaigns_seller_and_managers_revoke_a_device(paired, client_f
     assert device.revoked_at is None
 
 
+def test_a_device_stops_when_its_pairer_is_taken_off_the_campaign(
+    paired, manager, campaign, entry_ticket
+):
+    _, token = paired
+    campaign.managers.remove(manager)
+
+    response = device_client(token).post(SCAN_URL, {"qr": entry_ticket.qr_token, "device_id": "n"})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "device_pairer_removed"
+    assert not Scan.objects.exists()
+
+
 def test_an_unknown_device_token_is_401(entry_ticket):
     response = device_client("dt_forged").post(
         SCAN_URL, {"qr": entry_ticket.qr_token, "device_id": "n"}
