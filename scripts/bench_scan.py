@@ -112,7 +112,11 @@ async def _drive(base_url, work):
             connector=connector, headers={"X-Device-Token": token}
         ) as session:
             for index, code in enumerate(codes):
-                body = {"qr": code, "device_id": f"gate-{number}", "nonce": f"b{number}-{index}"}
+                body = {
+                    "qr": code,
+                    "device_id": f"gate-{number}",
+                    "nonce": f"bench-{number:03d}-{index:03d}",
+                }
                 sent = time.perf_counter()
                 async with session.post(url, json=body) as response:
                     answer = await response.json()
