@@ -24,7 +24,9 @@ from bench import (  # noqa: E402
     bench_database_url,
     free_port,
     percentile,
+    published_campaign,
     recreate_database,
+    server_env,
     setup_django,
     start_server,
 )
@@ -47,7 +49,7 @@ def seed():
     from accounts.models import Role
     from bookings.models import Booking, Ticket
     from bookings.tickets.services import tickets_assign_tokens
-    from campaigns.models import Campaign, TicketType
+    from campaigns.models import TicketType
     from campaigns.services import campaign_key_rotate
     from validation import services
 
@@ -56,19 +58,7 @@ def seed():
     accounts_services.user_set_role(user=seller, role=Role.SELLER)
     customer, _ = accounts_services.user_get_or_create(email="door-guest@bench.local")
     starts = timezone.now() + timedelta(hours=1)
-    campaign = Campaign.objects.create(
-        seller=seller,
-        title="Door bench",
-        slug="door-bench",
-        venue_type="event",
-        venue_name="Bench Hall",
-        city="Lagos",
-        country="NG",
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=4),
-        currency="NGN",
-        status=Campaign.Status.PUBLISHED,
-    )
+    campaign = published_campaign(seller=seller, slug="door-bench", starts=starts)
     campaign_key_rotate(campaign_id=campaign.pk)
 
     def tickets(name, count, allowance):
@@ -122,7 +112,11 @@ async def _drive(base_url, work):
             connector=connector, headers={"X-Device-Token": token}
         ) as session:
             for index, code in enumerate(codes):
-                body = {"qr": code, "device_id": f"gate-{number}", "nonce": f"b{number}-{index}"}
+                body = {
+                    "qr": code,
+                    "device_id": f"gate-{number}",
+                    "nonce": f"bench-{number:03d}-{index:03d}",
+                }
                 sent = time.perf_counter()
                 async with session.post(url, json=body) as response:
                     answer = await response.json()
@@ -175,16 +169,7 @@ def main() -> None:
     bench.BENCH_DB = "tk_bench_door"
     database_url = bench_database_url(os.environ.get("DATABASE_URL", ""))
     recreate_database(database_url)
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "DEBUG": "false",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "LOG_LEVEL": "WARNING",
-        "THROTTLE_RATE_SCAN": "100000/min",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
+    env = server_env(database_url, THROTTLE_RATE_SCAN="100000/min")
     setup_django(env)
     from django.core.cache import cache
 

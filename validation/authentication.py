@@ -26,6 +26,14 @@ class UnknownDeviceToken(exceptions.AuthenticationFailed):
     default_detail = "This device token is not valid. Pair the scanner again."
 
 
+class PairerGone(exceptions.AuthenticationFailed):
+    default_code = "device_pairer_removed"
+    default_detail = (
+        "The person who added this scanner no longer runs this door. Ask the organiser to "
+        "add it again."
+    )
+
+
 class DeviceRevoked(exceptions.AuthenticationFailed):
     default_code = "device_revoked"
     default_detail = "This scanner was revoked. Ask the organiser to add it again."
@@ -50,6 +58,9 @@ class DeviceTokenAuthentication(BaseAuthentication):
             raise UnknownDeviceToken()
         if device.revoked_at is not None:
             raise DeviceRevoked(device)
+        if not device.pairer_on_door:
+            # A manager taken off the campaign takes the scanners they added with them.
+            raise PairerGone()
         services.device_seen(device=device)
         return device.paired_by, device
 
@@ -62,6 +73,12 @@ class DeviceTokenScheme(OpenApiAuthenticationExtension):
 
     target_class = DeviceTokenAuthentication
     name = "deviceToken"
+
+    def get_security_requirement(self, auto_schema):
+        """Listed only on the door endpoints: everywhere else the token is refused."""
+        if getattr(auto_schema.view, "allows_devices", False):
+            return {self.name: []}
+        return None
 
     def get_security_definition(self, auto_schema):
         return {

@@ -24,7 +24,8 @@ def _listener(campaign_id: int, user, token: str | None) -> tuple[bool, int | No
     """(may listen, device id) for a session user or a device token."""
     if token is not None:
         device = services.device_for_token(token)
-        if device is None or device.revoked_at is not None or device.campaign_id != campaign_id:
+        usable = device is not None and device.revoked_at is None and device.pairer_on_door
+        if not usable or device.campaign_id != campaign_id:
             return False, None
         return True, device.pk
     if user is None or not user.is_authenticated:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -575,9 +575,15 @@ def device_pair(*, pairing_code: str, ip: str | None = None) -> tuple[ScannerDev
 
 
 def device_for_token(token: str) -> ScannerDevice | None:
-    """The paired device a token belongs to, revoked or not (the caller refuses revoked ones)."""
+    """The paired device a token belongs to, revoked or not (the caller refuses revoked ones),
+    with `pairer_on_door`: whether who added it still runs the campaign's door (its seller or
+    an assigned manager). One query."""
+    still_assigned = Campaign.managers.through.objects.filter(
+        campaign_id=OuterRef("campaign_id"), user_id=OuterRef("paired_by_id")
+    )
     return (
         ScannerDevice.objects.select_related("campaign", "paired_by")
+        .annotate(pairer_on_door=Q(campaign__seller_id=F("paired_by_id")) | Exists(still_assigned))
         .filter(token_hash=_digest(token))
         .first()
     )

@@ -124,6 +124,7 @@ ADMIN_PAGES = [
     ("admin-payouts", "/admin/finance/payout/"),
     ("admin-withdrawal-methods", "/admin/finance/withdrawalmethod/"),
     ("admin-scans", "/admin/validation/scan/"),
+    ("admin-scanner-devices", "/admin/validation/scannerdevice/"),
     ("admin-social-accounts", "/admin/socialaccount/socialaccount/"),
     ("admin-access-attempts", "/admin/axes/accessattempt/"),
 ]

@@ -451,6 +451,7 @@ def test_conflicts_are_reported_to_the_campaign_seller(
             "holder_name": "Grace Holder",
             "manager": "door@example.com",
             "device_id": "tablet-7",
+            "scanner_device": None,
             "scanned_at": _iso(conflict.scanned_at),
             "received_at": _iso(conflict.received_at),
         }

@@ -325,6 +325,19 @@ def test_only_its_campaigns_seller_and_managers_revoke_a_device(paired, client_f
     assert device.revoked_at is None
 
 
+def test_a_device_stops_when_its_pairer_is_taken_off_the_campaign(
+    paired, manager, campaign, entry_ticket
+):
+    _, token = paired
+    campaign.managers.remove(manager)
+
+    response = device_client(token).post(SCAN_URL, {"qr": entry_ticket.qr_token, "device_id": "n"})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "device_pairer_removed"
+    assert not Scan.objects.exists()
+
+
 def test_an_unknown_device_token_is_401(entry_ticket):
     response = device_client("dt_forged").post(
         SCAN_URL, {"qr": entry_ticket.qr_token, "device_id": "n"}
@@ -414,3 +427,28 @@ def test_a_device_token_is_refused_on_every_other_endpoint(paired, method, path)
     assert response.status_code == 401, response.content
     assert response.json()["code"] == "device_not_allowed"
     assert response["WWW-Authenticate"]
+
+
+def test_each_device_has_its_own_scan_budget(settings, paired, client_for, manager, campaign):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "scan": "1/min",
+        },
+    }
+    _, token = paired
+    second = client_for(manager).post(devices_url(campaign), {"name": "South gate"}).json()
+    other = APIClient().post(PAIR_URL, {"pairing_code": second["pairing_code"]}).json()["token"]
+    body = {"qr": "junk", "device_id": "n"}
+
+    statuses = [
+        device_client(token).post(SCAN_URL, body).status_code,
+        device_client(token).post(SCAN_URL, body).status_code,
+        device_client(other).post(SCAN_URL, body).status_code,
+        client_for(manager).post(SCAN_URL, body).status_code,
+    ]
+
+    # Same pairer, three budgets: each device's and the manager's own.
+    assert statuses == [200, 429, 200, 200]
+    assert Scan.objects.count() == 3
