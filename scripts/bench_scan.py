@@ -194,7 +194,8 @@ def main() -> None:
     campaign, tokens, single, hot = seed()
     single, probe = single[:-PROBES], single[-PROBES:]
     port = free_port()
-    server = start_server(port, env)
+    # Two hundred paired devices seed slowly on a busy machine; so may the server start.
+    server = start_server(port, env, wait=180)
     base_url = f"http://127.0.0.1:{port}"
     try:
         distinct = [
