@@ -137,7 +137,7 @@ def seed():
     return tokens, single, multi, spare
 
 
-def start_server(port: int, env: dict) -> subprocess.Popen:
+def start_server(port: int, env: dict, wait: float = 30) -> subprocess.Popen:
     server = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
         [
             str(ROOT / ".venv/bin/uvicorn"),
@@ -155,7 +155,7 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
         cwd=ROOT,
         env={**os.environ, **env},
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code < 500:
@@ -164,7 +164,7 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
             pass  # not listening yet, or still starting on a loaded machine
         time.sleep(0.2)
     server.terminate()
-    sys.exit("uvicorn did not answer /health within 30 s")
+    sys.exit(f"uvicorn did not answer /health within {wait:.0f} s")
 
 
 def drive(base_url: str, tokens: list[str], bodies: list[dict]) -> list[tuple[int, float, float]]:
