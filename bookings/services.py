@@ -403,8 +403,8 @@ def booking_create(
         )
         if replayed is not None:
             return replayed
-    if taken is not None and taken.status != taken.Status.OPEN:
-        raise waiting_lists.OfferExpired()
+    if taken is not None and (closed := waiting_lists.offer_closed(taken)):
+        raise closed
     ticket_types = list(
         TicketType.objects.select_related("campaign")
         .filter(pk__in=quantities)

@@ -298,6 +298,17 @@ def offer_of_customer(*, token: str, customer: User) -> Offer:
     return offer
 
 
+def offer_closed(offer: Offer) -> OfferExpired | None:
+    """The refusal to book `offer` as it was read, or None while it is open."""
+    if offer.status == Offer.Status.OPEN:
+        return None
+    if offer.status == Offer.Status.BOOKED:
+        return OfferExpired("This offer was already used for a booking.")
+    if offer.status == Offer.Status.WITHDRAWN:
+        return OfferExpired("You left the waiting list, which withdrew this offer.")
+    return OfferExpired()
+
+
 def offer_take(*, offer_id: int, booking_id: int) -> OfferExpired | None:
     """Give an open offer's seats to the booking being created: they move from offered to
     held, and `reserved` stays as it is. Returns the refusal for an offer that lapsed (it is
@@ -312,9 +323,7 @@ def offer_take(*, offer_id: int, booking_id: int) -> OfferExpired | None:
     ).update(status=Offer.Status.BOOKED, booking_id=booking_id)
     if not taken:
         offer.refresh_from_db(fields=["status"])
-        if offer.status == Offer.Status.BOOKED:
-            return OfferExpired("This offer was already used for a booking.")
-        return OfferExpired()
+        return offer_closed(offer) or OfferExpired()
     WaitingListEntry.objects.filter(pk=offer.entry_id).update(
         status=WaitingListEntry.Status.BOOKED, updated_at=timezone.now()
     )
