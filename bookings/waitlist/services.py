@@ -131,9 +131,16 @@ def _lapse_overdue(type_ids, now) -> dict[int, int]:
 
 def _make_offers(type_ids, now) -> dict[int, int]:
     """Offer the free seats of these types to their waiting entries, first fit in join
-    order; `{type: seats}` offered. Each offer's e-mail is queued for after the commit."""
+    order; `{type: seats}` offered. Each offer's e-mail is queued for after the commit. Types
+    no longer on sale (a cancelled or ended campaign, a closed sales window) offer nothing."""
     free = dict(
-        TicketType.objects.filter(pk__in=type_ids, reserved__lt=F("capacity"))
+        TicketType.objects.filter(
+            Q(sales_end__isnull=True) | Q(sales_end__gt=now),
+            pk__in=type_ids,
+            reserved__lt=F("capacity"),
+            campaign__status=Campaign.Status.PUBLISHED,
+            campaign__ends_at__gt=now,
+        )
         .annotate(free=F("capacity") - F("reserved"))
         .values_list("pk", "free")
     )

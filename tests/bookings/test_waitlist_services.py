@@ -457,3 +457,17 @@ def test_offers_are_made_after_commit_only(small, sold_out, django_capture_on_co
 
     assert mail.outbox == []
     assert len(callbacks) >= 1
+
+
+def test_a_cancelled_campaign_offers_nothing_when_its_holds_are_released(small, sold_out):
+    entry = join(UserFactory(), small, 2)
+    small.campaign.status = "cancelled"
+    small.campaign.save(update_fields=["status"])
+
+    services.campaign_bookings_settle_cancellation(campaign_id=small.campaign_id)
+
+    assert statuses(entry) == ["waiting"]
+    assert not Offer.objects.exists()
+    assert mail.outbox == []
+    assert reserved(small) == 0
+    assert_inventory_clean()
