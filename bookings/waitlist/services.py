@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Offer, WaitingListEntry
+from bookings.waitlist import selectors
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
 from core.errors import Conflict, Invalid, NotFound, NotPermitted
@@ -266,15 +267,7 @@ def waiting_list_leave(*, customer: User, ticket_type_id: int) -> WaitingListEnt
     """Take `customer` off the type's list; seats on offer to them pass to the next in line."""
     with transaction.atomic():
         ticket_type = _lock_listable(ticket_type_id)
-        entry = (
-            WaitingListEntry.objects.filter(
-                ticket_type=ticket_type,
-                customer=customer,
-                status__in=WaitingListEntry.ACTIVE_STATUSES,
-            )
-            .select_related("offer")
-            .first()
-        )
+        entry = selectors.entry_active(customer=customer, ticket_type_id=ticket_type.pk)
         if entry is None:
             raise NotWaiting()
         if entry.status == WaitingListEntry.Status.OFFERED:
