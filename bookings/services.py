@@ -473,7 +473,7 @@ def booking_create(
                     metrics.BOOKINGS.labels(outcome="sold_out").inc()
                 if not (released or served):
                     raise refusal
-                # The released holds stay released: drop only this request's rows.
+                # Released holds and waiting-list offers stay: drop only this request's rows.
                 booking.delete()
             else:
                 metrics.count_on_commit(metrics.BOOKINGS, outcome="created")
