@@ -359,6 +359,7 @@ SPECTACULAR_SETTINGS = {
         "SellerApplicationStatusEnum": "accounts.models.SellerApplication.Status",
         "BookingStatusEnum": "bookings.models.Booking.Status",
         "TicketStatusEnum": "bookings.models.Ticket.Status",
+        "WaitingListEntryStatusEnum": "bookings.models.WaitingListEntry.Status",
         "ScanResultEnum": "validation.models.Scan.Result",
         "LedgerEntryKindEnum": "finance.models.LedgerEntry.Kind",
         "WithdrawalMethodKindEnum": "finance.models.WithdrawalMethod.Kind",
