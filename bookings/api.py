@@ -48,7 +48,11 @@ class BookingItemInput(StrictTypes, serializers.Serializer):
 class BookingCreateInput(StrictTypes, serializers.Serializer):
     campaign = ObjectIdField()
     items = BookingItemInput(
-        many=True, allow_empty=False, max_length=services.MAX_ITEMS_PER_BOOKING
+        many=True,
+        allow_empty=False,
+        max_length=services.MAX_ITEMS_PER_BOOKING,
+        required=False,
+        help_text="Required, except with `offer`: it books the offered seats.",
     )
     issuance = serializers.ChoiceField(
         choices=Booking.Issuance.choices, default=Booking.Issuance.SINGLE
@@ -58,6 +62,16 @@ class BookingCreateInput(StrictTypes, serializers.Serializer):
         required=False,
         max_length=MAX_QUANTITY,
     )
+    offer = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="A waiting-list offer's token: books exactly the offered seats.",
+    )
+
+    def validate(self, attrs):
+        if "items" not in attrs and "offer" not in attrs:
+            raise serializers.ValidationError({"items": ["This field is required."]})
+        return attrs
 
 
 class BookingItemOutput(serializers.ModelSerializer):
@@ -120,7 +134,11 @@ def _idempotency_key(request) -> str:
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Invalid request: `{code, detail, fields}`"),
-    409: OpenApiResponse(description="`sold_out` (with `ticket_types`) or `not_on_sale`"),
+    403: OpenApiResponse(description="The `offer` was made to someone else"),
+    404: OpenApiResponse(description="`offer_not_found`"),
+    409: OpenApiResponse(
+        description="`sold_out` (with `ticket_types`), `not_on_sale` or `offer_expired`"
+    ),
     422: OpenApiResponse(description="`idempotency_key_reused`"),
 }
 
@@ -150,10 +168,11 @@ class BookingListCreate(generics.ListAPIView):
         booking = services.booking_create(
             customer=request.user,
             campaign_id=data.validated_data["campaign"],
-            items=data.validated_data["items"],
+            items=data.validated_data.get("items", []),
             issuance=data.validated_data["issuance"],
             holder_names=data.validated_data.get("holder_names"),
             idempotency_key=_idempotency_key(request),
+            offer=data.validated_data.get("offer", ""),
         )
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
 

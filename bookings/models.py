@@ -176,3 +176,96 @@ class Ticket(models.Model):
 
     def __str__(self):
         return f"Ticket {self.pk} ({self.ticket_type.name})"
+
+
+def new_offer_token() -> str:
+    """256 random bits, URL-safe: the offer link is the only thing that books the seats."""
+    return secrets.token_urlsafe(32)
+
+
+class WaitingListEntry(models.Model):
+    """A customer queueing for a sold-out ticket type (bookings.waitlist).
+
+    Changed only under its ticket type's row lock, like `TicketType.reserved`.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered"
+        BOOKED = "booked", "Booked"
+        LEFT = "left", "Left"
+        LAPSED = "lapsed", "Offer lapsed"
+
+    ACTIVE_STATUSES = (Status.WAITING, Status.OFFERED)
+
+    ticket_type = models.ForeignKey(
+        "campaigns.TicketType", on_delete=models.CASCADE, related_name="waiting_list_entries"
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waiting_list_entries"
+    )
+    quantity = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    joined_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["joined_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["ticket_type", "status", "joined_at"], name="waiting_list_type_queue"
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket_type", "customer"],
+                condition=Q(status__in=["waiting", "offered"]),
+                name="waiting_list_one_active_entry",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="waiting_list_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.customer} waiting for {self.quantity} x {self.ticket_type_id}"
+
+
+class Offer(models.Model):
+    """Seats held for one waiting-list entry until `expires_at`; they count in
+    `TicketType.reserved` while OPEN (the audit_inventory invariant)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        BOOKED = "booked", "Booked"
+        LAPSED = "lapsed", "Lapsed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    entry = models.OneToOneField(WaitingListEntry, on_delete=models.CASCADE, related_name="offer")
+    ticket_type = models.ForeignKey(
+        "campaigns.TicketType", on_delete=models.CASCADE, related_name="offers"
+    )
+    quantity = models.PositiveSmallIntegerField()
+    token = models.CharField(max_length=64, unique=True, default=new_offer_token, editable=False)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.OPEN)
+    expires_at = models.DateTimeField()
+    booking = models.OneToOneField(
+        Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="offer"
+    )
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["ticket_type", "status", "expires_at"], name="offer_type_status_exp"
+            ),
+            models.Index(fields=["status", "expires_at"], name="offer_status_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="offer_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"Offer of {self.quantity} x {self.ticket_type_id} ({self.status})"

@@ -4,9 +4,21 @@ from django.urls import path
 
 from bookings import views
 from bookings.tickets import views as ticket_views
+from bookings.waitlist import views as waitlist_views
 
 urlpatterns = [
     path("campaigns/<slug:slug>/book/", views.campaign_book, name="campaign-book"),
+    path("campaigns/<slug:slug>/offer/", views.campaign_book_offer, name="campaign-book-offer"),
+    path(
+        "campaigns/<slug:slug>/waiting-list/<int:ticket_type_id>/",
+        waitlist_views.waiting_list_join,
+        name="waiting-list-join",
+    ),
+    path(
+        "campaigns/<slug:slug>/waiting-list/<int:ticket_type_id>/leave/",
+        waitlist_views.waiting_list_leave,
+        name="waiting-list-leave",
+    ),
     path("bookings/", views.booking_list, name="booking-list"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking-detail"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
@@ -20,5 +32,10 @@ urlpatterns = [
         "seller/campaigns/<int:pk>/analytics/",
         views.campaign_analytics,
         name="seller-campaign-analytics",
+    ),
+    path(
+        "seller/campaigns/<int:pk>/waiting-lists/",
+        waitlist_views.seller_waiting_lists,
+        name="seller-campaign-waiting-lists",
     ),
 ]

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import Booking, BookingItem
+from bookings.models import Booking, BookingItem, Offer
 from campaigns.models import Campaign, TicketType
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 
@@ -105,25 +105,42 @@ def booking_ids_owed_refund(*, campaign_id: int) -> list[int]:
 class InventoryDiscrepancy:
     ticket_type_id: int
     name: str
+    capacity: int
     reserved: int
     held: int
+    offered: int
+
+    @property
+    def on_sale(self) -> int:
+        return self.capacity - self.reserved
+
+
+def _seats_per_type(queryset, seats: str) -> Subquery:
+    """The sum of `seats` over the rows of `queryset` of the outer ticket type (0 if none)."""
+    return Coalesce(
+        Subquery(
+            queryset.filter(ticket_type=OuterRef("pk"))
+            .values("ticket_type")
+            .annotate(seats=Sum(seats))
+            .values("seats")
+        ),
+        Value(0),
+    )
 
 
 def inventory_discrepancies() -> list[InventoryDiscrepancy]:
-    """Ticket types whose `reserved` differs from the seats of pending + confirmed bookings."""
-    held = (
-        BookingItem.objects.filter(
-            ticket_type=OuterRef("pk"), booking__status__in=Booking.HOLDING_STATUSES
-        )
-        .values("ticket_type")
-        .annotate(seats=Sum("quantity"))
-        .values("seats")
-    )
+    """Ticket types whose `reserved` differs from the seats of pending + confirmed bookings
+    plus the seats on open waiting-list offers; so held + sold + offered + on sale (capacity -
+    reserved, never negative: a database constraint) add up to capacity everywhere else."""
+    held = BookingItem.objects.filter(booking__status__in=Booking.HOLDING_STATUSES)
+    offered = Offer.objects.filter(status=Offer.Status.OPEN)
     rows = (
-        TicketType.objects.annotate(held=Coalesce(Subquery(held), Value(0)))
-        .exclude(reserved=F("held"))
+        TicketType.objects.annotate(
+            held=_seats_per_type(held, "quantity"), offered=_seats_per_type(offered, "quantity")
+        )
+        .exclude(reserved=F("held") + F("offered"))
         .order_by("pk")
-        .values_list("pk", "name", "reserved", "held")
+        .values_list("pk", "name", "capacity", "reserved", "held", "offered")
     )
     return [InventoryDiscrepancy(*row) for row in rows]
 

@@ -2,7 +2,9 @@
 
 Lock order, everywhere: booking rows (in id order) first, then ticket-type rows in id order.
 `TicketType.reserved` changes only under those ticket-type locks and always equals the seats
-of the pending and confirmed bookings of the type (checked by `manage.py audit_inventory`).
+of the pending and confirmed bookings of the type plus its seats on waiting-list offers
+(checked by `manage.py audit_inventory`). Seats released go to the waiting list first, in the
+releasing transaction (bookings.waitlist.services.waiting_lists_serve).
 A hold past its `expires_at` never blocks a booking: `booking_create` releases the overdue
 holds of the types it books itself, so correctness never waits for the expiry job.
 """
@@ -23,6 +25,7 @@ from accounts.models import User
 from accounts.services import audit_event_record
 from bookings.models import Booking, BookingItem, Ticket
 from bookings.tickets import services as issued_tickets
+from bookings.waitlist import services as waiting_lists
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
 from core import metrics
@@ -116,6 +119,7 @@ def _release_seats(booking_ids: list[int]) -> None:
     TicketType.objects.filter(pk__in=quantities).update(
         reserved=F("reserved") - _seat_delta(quantities)
     )
+    waiting_lists.waiting_lists_serve(ticket_type_ids=list(quantities))
     for campaign_id in {t.campaign_id for t in ticket_types}:
         availability_changed(campaign_id)
 
@@ -155,10 +159,17 @@ def _expire_overdue_holds_of(*, campaign_id: int, type_ids, now) -> dict[int, in
 
 
 def _request_fingerprint(
-    *, campaign_id: int, quantities: dict[int, int], issuance: str, holder_names: list[str]
+    *,
+    campaign_id: int,
+    quantities: dict[int, int],
+    issuance: str,
+    holder_names: list[str],
+    offer: str = "",
 ) -> str:
     canonical = json.dumps(
-        [campaign_id, sorted(quantities.items()), issuance, holder_names], separators=(",", ":")
+        [campaign_id, sorted(quantities.items()), issuance, holder_names]
+        + ([offer] if offer else []),
+        separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -240,21 +251,44 @@ def _shortage(quantities: dict[int, int], remaining: dict[int, int], names: dict
     )
 
 
+def _give_back(released: dict[int, int]) -> None:
+    """Return the seats of holds a booking request released; holding their type locks."""
+    if released:
+        TicketType.objects.filter(pk__in=released).update(
+            reserved=F("reserved") - _seat_delta(released)
+        )
+
+
 def _reserve(
     *, quantities: dict[int, int], released: dict[int, int], names: dict
-) -> SoldOut | None:
-    """The locked section of a booking: returns the refusal, or None once the seats are taken.
+) -> tuple[SoldOut | None, bool]:
+    """The locked section of a booking: returns the refusal (None once the seats are taken),
+    and whether the waiting lists changed (to commit even with a refusal).
 
     Locks the types, with those of the `released` holds, in id order; gives the released
     seats back; re-checks and, if every quantity fits, reserves. Call in the transaction
-    that commits the booking, which keeps the locks for two statements and the commit.
+    that commits the booking, which keeps the locks for two statements and the commit. A
+    type with a waiting list (or an overdue offer) serves it first: free and released seats
+    go to those waiting before open sale (bookings.waitlist.services).
     """
+    type_ids = quantities.keys() | released.keys()
     locked = lock(
-        TicketType.objects.filter(pk__in=quantities.keys() | released.keys()).values_list(
+        TicketType.objects.filter(pk__in=type_ids)
+        .annotate(waitlisted=waiting_lists.waiting_list_work())
+        .values_list("pk", "capacity", "reserved", "waitlisted")
+    )
+    waitlisted = [pk for pk, *_, flag in locked if flag]
+    served = False
+    if waitlisted:
+        _give_back(released)
+        released = {}
+        served = waiting_lists.waiting_lists_serve(ticket_type_ids=waitlisted)
+        locked = TicketType.objects.filter(pk__in=type_ids).values_list(
             "pk", "capacity", "reserved"
         )
-    )
-    remaining = {pk: capacity - reserved + released.get(pk, 0) for pk, capacity, reserved in locked}
+    remaining = {
+        pk: capacity - reserved + released.get(pk, 0) for pk, capacity, reserved, *_ in locked
+    }
     refusal = _shortage(quantities, remaining, names)
     delta = {pk: -seats for pk, seats in released.items()}
     if refusal is None:
@@ -262,7 +296,29 @@ def _reserve(
             delta[pk] = delta.get(pk, 0) + quantity
     if delta:
         TicketType.objects.filter(pk__in=delta).update(reserved=F("reserved") + _seat_delta(delta))
-    return refusal
+    return refusal, served
+
+
+def _offer_items(offer, items: list[dict]) -> list[dict]:
+    """An offer books exactly its seats: `items` may be left out, or must say the same."""
+    offered = [{"ticket_type": offer.ticket_type_id, "quantity": offer.quantity}]
+    if items and [dict(item) for item in items] != offered:
+        raise _invalid(
+            "items", f"This offer books exactly {offer.quantity} x {offer.ticket_type.name}."
+        )
+    return offered
+
+
+def _take_offer(*, offer, booking: Booking, released: dict[int, int]) -> Conflict | None:
+    """The locked section of a booking with a waiting-list offer: its seats are in `reserved`
+    already, so nothing is reserved again. Locks the offer's type with those of the released
+    holds, gives those back (to the waiting list first) and takes the offer; returns the
+    refusal of a lapsed or used offer. Whatever it did is committed, even with a refusal."""
+    lock(TicketType.objects.filter(pk__in={offer.ticket_type_id} | released.keys()).values("pk"))
+    if released:
+        _give_back(released)
+        waiting_lists.waiting_lists_serve(ticket_type_ids=list(released))
+    return waiting_lists.offer_take(offer_id=offer.pk, booking_id=booking.pk)
 
 
 def _issue_tickets(booking: Booking) -> list[Ticket]:
@@ -309,6 +365,7 @@ def booking_create(
     issuance: str,
     holder_names: list[str] | None = None,
     idempotency_key: str = "",
+    offer: str = "",
 ) -> Booking:
     """Hold seats for `customer` as a PENDING_PAYMENT booking, or refuse and hold nothing.
 
@@ -320,8 +377,12 @@ def booking_create(
     types, so a request with nothing overdue costs no extra query. A repeated
     `idempotency_key` with the same request returns the first booking; concurrent repeats
     meet the unique constraint, roll back, and return the winner's booking. The result has
-    its items and tickets loaded.
+    its items and tickets loaded. With `offer` (a waiting-list offer's token) it books exactly
+    the offered seats, already reserved for it, until the offer lapses.
     """
+    taken = waiting_lists.offer_of_customer(token=offer, customer=customer) if offer else None
+    if taken is not None:
+        items = _offer_items(taken, items)
     quantities = _clean_quantities(items)
     if issuance not in Booking.Issuance.values:
         raise _invalid("issuance", "Choose single or separate.")
@@ -330,7 +391,11 @@ def booking_create(
     if len(holder_names) > seats:
         raise _invalid("holder_names", f"At most {seats} holder names for {seats} seats.")
     fingerprint = _request_fingerprint(
-        campaign_id=campaign_id, quantities=quantities, issuance=issuance, holder_names=holder_names
+        campaign_id=campaign_id,
+        quantities=quantities,
+        issuance=issuance,
+        holder_names=holder_names,
+        offer=offer,
     )
     if idempotency_key:
         replayed = _replayed_booking(
@@ -338,6 +403,8 @@ def booking_create(
         )
         if replayed is not None:
             return replayed
+    if taken is not None and (closed := waiting_lists.offer_closed(taken)):
+        raise closed
     ticket_types = list(
         TicketType.objects.select_related("campaign")
         .filter(pk__in=quantities)
@@ -346,7 +413,8 @@ def booking_create(
                 _overdue_holds(timezone.now()).filter(
                     campaign_id=OuterRef("campaign_id"), items__ticket_type=OuterRef("pk")
                 )
-            )
+            ),
+            has_overdue_offers=waiting_lists.overdue_offers_exist(),
         )
         .order_by("pk")
     )
@@ -355,12 +423,17 @@ def booking_create(
     )
     names = {t.pk: t.name for t in ticket_types}
     # Unlocked pre-check: once sold out, refusals never queue for the lock. A type whose
-    # overdue holds would free seats is decided under the lock, after releasing them.
+    # overdue holds or offers would free seats is decided under the lock, after releasing them.
     overdue = {t.pk for t in ticket_types if t.has_overdue_holds}
-    early_refusal = _shortage(
-        {pk: quantity for pk, quantity in quantities.items() if pk not in overdue},
-        {t.pk: t.remaining for t in ticket_types},
-        names,
+    freeing = overdue | {t.pk for t in ticket_types if t.has_overdue_offers}
+    early_refusal = (
+        None
+        if taken
+        else _shortage(
+            {pk: quantity for pk, quantity in quantities.items() if pk not in freeing},
+            {t.pk: t.remaining for t in ticket_types},
+            names,
+        )
     )
     if early_refusal:
         metrics.BOOKINGS.labels(outcome="sold_out").inc()
@@ -391,12 +464,16 @@ def booking_create(
                 if overdue
                 else {}
             )
-            refusal = _reserve(quantities=quantities, released=released, names=names)
+            if taken is not None:
+                refusal, served = _take_offer(offer=taken, booking=booking, released=released), True
+            else:
+                refusal, served = _reserve(quantities=quantities, released=released, names=names)
             if refusal:
-                metrics.BOOKINGS.labels(outcome="sold_out").inc()
-                if not released:
+                if isinstance(refusal, SoldOut):
+                    metrics.BOOKINGS.labels(outcome="sold_out").inc()
+                if not (released or served):
                     raise refusal
-                # The released holds stay released: drop only this request's rows.
+                # Released holds and waiting-list offers stay: drop only this request's rows.
                 booking.delete()
             else:
                 metrics.count_on_commit(metrics.BOOKINGS, outcome="created")
@@ -517,6 +594,9 @@ def _reserve_again(booking: Booking) -> bool:
         booking.items.order_by("ticket_type_id").values_list("ticket_type_id", "quantity")
     )
     ticket_types = _lock_ticket_types(quantities)
+    if waiting_lists.waiting_lists_serve(ticket_type_ids=list(quantities)):
+        # The waiting list took free seats first: decide on what is left.
+        ticket_types = list(TicketType.objects.filter(pk__in=quantities).select_related("campaign"))
     if (
         not booking.campaign.is_on_sale
         or ticket_types[0].campaign.currency != booking.currency

@@ -1,9 +1,11 @@
-"""Background work of the bookings app: hold expiry and the tickets e-mail."""
+"""Background work of the bookings app: hold expiry, waiting-list offers and their e-mails,
+the tickets e-mail."""
 
 from celery import shared_task
 
 from bookings import services
 from bookings.tickets import services as tickets
+from bookings.waitlist import services as waiting_lists
 from core.tasks import runs
 
 
@@ -11,6 +13,23 @@ from core.tasks import runs
 def expire_holds() -> int:
     """Beat job (every 30 s): expire overdue holds. Safe in parallel and when repeated."""
     return services.expire_all_overdue_holds()
+
+
+@shared_task
+def serve_waiting_lists() -> int:
+    """Beat job (every 30 s): lapse overdue offers, pass their seats on, and offer seats a
+    capacity increase freed. Safe in parallel and when repeated."""
+    return waiting_lists.waiting_lists_sweep()
+
+
+@runs(waiting_lists.offer_email)
+@shared_task(bind=True, max_retries=5, default_retry_delay=60)
+def deliver_offer_email(self, offer_id: int) -> bool:
+    """After an offer is made: e-mail its link, once even if the task is delivered twice."""
+    try:
+        return waiting_lists.offer_email(offer_id=offer_id)
+    except OSError as exc:  # SMTP unreachable: try again later
+        raise self.retry(exc=exc) from exc
 
 
 @runs(tickets.booking_tickets_email)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from bookings import api
 from bookings.tickets import api as tickets_api
+from bookings.waitlist import api as waitlist_api
 
 urlpatterns = [
     path("bookings/", api.BookingListCreate.as_view(), name="api-bookings"),
@@ -15,5 +16,15 @@ urlpatterns = [
         "campaigns/<int:pk>/analytics/",
         api.CampaignAnalytics.as_view(),
         name="api-campaign-analytics",
+    ),
+    path(
+        "ticket-types/<int:pk>/waiting-list/",
+        waitlist_api.WaitingListView.as_view(),
+        name="api-waiting-list",
+    ),
+    path(
+        "campaigns/<int:pk>/waiting-lists/",
+        waitlist_api.CampaignWaitingLists.as_view(),
+        name="api-campaign-waiting-lists",
     ),
 ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Role
 from bookings import analytics, selectors, services
 from bookings.forms import BookingForm
+from bookings.models import Booking
 from campaigns import selectors as campaign_selectors
 from campaigns.models import Campaign
 from core.errors import DomainError
@@ -53,6 +54,27 @@ def campaign_book(request, slug: str):
             "booking_form": form,
         },
     )
+
+
+@login_required
+@require_POST
+def campaign_book_offer(request, slug: str):
+    """The offer card of the campaign page: book exactly the seats a waiting-list offer holds."""
+    campaign = campaign_selectors.campaign_get_visible(slug=slug, user=request.user)
+    token = request.POST.get("offer", "")
+    try:
+        booking = services.booking_create(
+            customer=request.user,
+            campaign_id=campaign.pk,
+            items=[],
+            issuance=Booking.Issuance.SINGLE,
+            idempotency_key=request.POST.get("idempotency_key", "")[:128],
+            offer=token[:64],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect(f"{campaign.get_absolute_url()}#tickets")
+    return redirect(booking.get_absolute_url())
 
 
 @login_required

@@ -190,6 +190,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_BEAT_SCHEDULE = {
     "expire-holds": {"task": "bookings.tasks.expire_holds", "schedule": 30.0},
+    "waiting-list-offers": {"task": "bookings.tasks.serve_waiting_lists", "schedule": 30.0},
     "fold-view-counts": {"task": "campaigns.tasks.fold_view_counts", "schedule": 60.0},
     "end-finished-campaigns": {"task": "campaigns.tasks.end_finished_campaigns", "schedule": 300.0},
     "reconcile-payments": {"task": "payments.tasks.reconcile_pending_payments", "schedule": 120.0},
@@ -362,6 +363,7 @@ SPECTACULAR_SETTINGS = {
         "SellerApplicationStatusEnum": "accounts.models.SellerApplication.Status",
         "BookingStatusEnum": "bookings.models.Booking.Status",
         "TicketStatusEnum": "bookings.models.Ticket.Status",
+        "WaitingListEntryStatusEnum": "bookings.models.WaitingListEntry.Status",
         "ScanResultEnum": "validation.models.Scan.Result",
         "LedgerEntryKindEnum": "finance.models.LedgerEntry.Kind",
         "WithdrawalMethodKindEnum": "finance.models.WithdrawalMethod.Kind",
@@ -407,6 +409,8 @@ USE_TZ = True
 # --- Domain settings ---------------------------------------------------------------------
 
 BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
+# How long a waiting-list offer holds released seats for the next person in line.
+WAITING_LIST_OFFER_MINUTES = env.int("WAITING_LIST_OFFER_MINUTES", default=30)
 # The longest a transaction waits for a row lock before giving up with a retryable 503
 # (core.locking): long enough for any queue of short locked sections, short enough that no
 # request hangs.

@@ -570,7 +570,8 @@ def test_audit_inventory_reports_a_difference_and_exits_non_zero(ticket_type, bo
     assert exited.value.code == 1
     out = capsys.readouterr()
     assert out.out == (
-        f"ticket type {ticket_type.pk} (General): reserved 5, held by bookings 2, difference +3\n"
+        f"ticket type {ticket_type.pk} (General): capacity 10, reserved 5, held by bookings 2, "
+        "on offer 0, on sale 5, difference +3\n"
     )
     assert "1 ticket type(s) differ." in out.err
 

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import Booking, Ticket
+from bookings.models import Booking, Offer, Ticket, WaitingListEntry
 from campaigns.models import Campaign, TicketType
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.factories import (
@@ -42,6 +42,7 @@ class World:
     confirmed: Booking
     expired: Booking
     ticket: Ticket
+    offer: Offer  # the customer's, on `sold_out`
     sessions: dict[str, str]  # session cookie values of each role's user
 
 
@@ -115,7 +116,16 @@ def _make_world() -> World:
     sold_out = TicketTypeFactory(
         campaign=campaign, name="Early bird", price=Decimal("3000.00"), capacity=20, position=2
     )
-    TicketType.objects.filter(pk=sold_out.pk).update(reserved=20)
+    TicketType.objects.filter(pk=sold_out.pk).update(reserved=20)  # 18 sold, 2 on offer
+    offer = Offer.objects.create(
+        entry=WaitingListEntry.objects.create(
+            ticket_type=sold_out, customer=customer, quantity=2, status="offered"
+        ),
+        ticket_type=sold_out,
+        quantity=2,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    WaitingListEntry.objects.create(ticket_type=sold_out, customer=UserFactory(), quantity=1)
     CampaignFactory(
         seller=seller,
         title="Afrobeats Live in Kampala",
@@ -176,6 +186,7 @@ def _make_world() -> World:
         confirmed=Booking.objects.get(pk=confirmed.pk),
         expired=Booking.objects.get(pk=expired.pk),
         ticket=ticket,
+        offer=offer,
         sessions=sessions,
     )
 

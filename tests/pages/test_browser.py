@@ -143,6 +143,14 @@ CASES = [
         )
         for who in (None, "customer")
     ),
+    PageCase("campaign-waiting-list-join", "manager", "/campaigns/{w.campaign.slug}/", live=True),
+    PageCase(
+        "campaign-waiting-list-offer",
+        "customer",
+        "/campaigns/{w.campaign.slug}/?offer={w.offer.token}",
+        screenshot=True,
+        live=True,
+    ),
     PageCase("booking-form-errors", "customer", act=submit_booking_over_the_limit, screenshot=True),
     PageCase("booking-pending", "customer", "/bookings/{w.pending.pk}/", screenshot=True),
     PageCase("booking-confirmed", "customer", "/bookings/{w.confirmed.pk}/", screenshot=True),
@@ -168,6 +176,9 @@ CASES = [
     PageCase("analytics", "seller", f"{SELLER_CAMPAIGN}/analytics/", screenshot=True),
     PageCase("managers", "seller", f"{SELLER_CAMPAIGN}/managers/"),
     PageCase("seller-bookings", "seller", f"{SELLER_CAMPAIGN}/bookings/"),
+    PageCase(
+        "seller-waiting-lists", "seller", f"{SELLER_CAMPAIGN}/waiting-lists/", screenshot=True
+    ),
     PageCase("door-scans", "seller", f"{SELLER_CAMPAIGN}/scans/"),
     PageCase("door-add-scanner", "seller", act=add_a_scanner, screenshot=True),
     PageCase("door-manager", "manager", f"{SELLER_CAMPAIGN}/scans/"),
