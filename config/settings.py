@@ -154,15 +154,11 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
-        }
-    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# No channel layer: live availability has its own fan-out, one Redis pub/sub subscription per
+# process (campaigns/live.py), and no consumer talks to another.
+CHANNEL_LAYERS: dict = {}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

@@ -55,6 +55,20 @@ def recreate_database(url: str) -> None:
         admin.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
+def server_env(database_url: str) -> dict:
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "LOG_LEVEL": "WARNING",
+        "THROTTLE_RATE_BOOKING": "100000/min",
+        "THROTTLE_RATE_USER": "100000/min",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -132,12 +146,12 @@ def start_server(port: int, env: dict) -> subprocess.Popen:
         cwd=ROOT,
         env={**os.environ, **env},
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code < 500:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code < 500:
                 return server
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.2)
     server.terminate()
@@ -276,17 +290,7 @@ def main() -> None:
     base = os.environ.get("DATABASE_URL", "")
     database_url = bench_database_url(base)
     recreate_database(database_url)
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "DEBUG": "false",
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "LOG_LEVEL": "WARNING",
-        "THROTTLE_RATE_BOOKING": "100000/min",
-        "THROTTLE_RATE_USER": "100000/min",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
+    env = server_env(database_url)
     setup_django(env)
     from django.core.cache import cache
 
