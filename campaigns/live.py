@@ -179,6 +179,14 @@ def hub() -> Hub:
         return _hubs[loop]
 
 
+async def hub_close() -> None:
+    """Stop the hub of the running event loop, if it has one (tests, orderly shutdown)."""
+    with _hubs_lock:
+        running = _hubs.pop(asyncio.get_running_loop(), None)
+    if running is not None:
+        await running.close()
+
+
 class _Publisher:
     """One event loop per process on a background thread that publishes announcements to
     Redis, so the committing thread pays microseconds and never waits for Redis."""

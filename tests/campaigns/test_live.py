@@ -26,9 +26,7 @@ async def _close_thread_connections():
     outlive the test (CONN_MAX_AGE) and keep the test database from being dropped; the hub of
     the test's event loop stops listening."""
     yield
-    hub = live._hubs.get(asyncio.get_running_loop())
-    if hub is not None:
-        await hub.close()
+    await live.hub_close()
     await sync_to_async(connections.close_all)()
 
 
