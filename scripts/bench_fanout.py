@@ -32,6 +32,7 @@ SIZES = [int(size) for size in os.environ.get("BENCH_FANOUT_CLIENTS", "1000,1000
 ROUNDS = 5
 DEADLINE = 5.0
 CONNECTING_AT_ONCE = 200
+CONNECT_ATTEMPTS = 3
 
 
 def raise_open_files_limit(needed: int) -> None:
@@ -52,10 +53,19 @@ class Watcher:
 
     async def run(self, url: str, origin: str, connected: asyncio.Semaphore) -> None:
         async with connected:
-            self.socket = await websockets.connect(
-                url, origin=origin, open_timeout=120, ping_interval=None, compression=None
-            )
-            self.frames.append((time.perf_counter(), await self.socket.recv()))
+            for attempt in range(CONNECT_ATTEMPTS):
+                try:
+                    self.socket = await websockets.connect(
+                        url, origin=origin, open_timeout=120, ping_interval=None, compression=None
+                    )
+                    self.frames.append((time.perf_counter(), await self.socket.recv()))
+                    break
+                except (OSError, websockets.InvalidHandshake, websockets.ConnectionClosed):
+                    # A connection refused or dropped on a saturated machine: like the page's
+                    # script, connect again; the last failure ends the benchmark.
+                    if attempt == CONNECT_ATTEMPTS - 1:
+                        raise
+                    await asyncio.sleep(1)
         try:
             async for message in self.socket:
                 self.frames.append((time.perf_counter(), message))
