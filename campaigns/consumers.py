@@ -1,9 +1,7 @@
 """Websocket of a campaign's live availability, at /ws/campaigns/{id}/."""
 
-import asyncio
-
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
 
 from campaigns import live, selectors
 from campaigns.models import Campaign
@@ -14,49 +12,42 @@ def _can_watch(campaign_id: int, user) -> bool:
     return campaign is not None and selectors.campaign_is_visible(campaign=campaign, user=user)
 
 
-class AvailabilityConsumer(AsyncJsonWebsocketConsumer):
-    """Sends the availability on connect, then after changes: at most one frame per
-    `live.CLIENT_FRAME_INTERVAL`, the last one always carrying the latest state."""
+class AvailabilityConsumer(AsyncWebsocketConsumer):
+    """Sends the availability on connect, then the frames of its process's hub
+    (campaigns.live): no channel layer, one subscription per process."""
+
+    channel_layer_alias = None  # the hub delivers; no per-client channel
 
     async def connect(self):
         self.campaign_id = int(self.scope["url_route"]["kwargs"]["campaign_id"])
-        self.group = None
-        self.latest: list[dict] = []
-        self.last_sent = float("-inf")
-        self.trailing: asyncio.Task | None = None
+        self.hub = None
+        self.sending = False
+        self.pending: str | None = None
         if not await database_sync_to_async(_can_watch)(self.campaign_id, self.scope.get("user")):
             await self.close()
             return
-        self.group = live.group_name(self.campaign_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        snapshot = await database_sync_to_async(live.availability_snapshot)(self.campaign_id)
-        await self._send(snapshot)
+        self.hub = live.hub()
+        self.hub.join(self.campaign_id, self)
+        await self.push(await self.hub.current_frame(self.campaign_id))
 
     async def disconnect(self, code):
-        if self.trailing is not None:
-            self.trailing.cancel()
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.hub is not None:
+            self.hub.leave(self.campaign_id, self)
 
-    async def receive_json(self, content, **kwargs):
+    async def receive(self, text_data=None, bytes_data=None):
         """Clients only listen; anything they send is ignored."""
 
-    async def availability_update(self, event):
-        self.latest = event["ticket_types"]
-        if self.trailing is not None:
+    async def push(self, text: str) -> None:
+        """Send a frame; while one is still being written to a slow client, only the latest
+        of those arriving meanwhile follows it."""
+        if self.sending:
+            self.pending = text
             return
-        wait = self.last_sent + live.CLIENT_FRAME_INTERVAL - asyncio.get_running_loop().time()
-        if wait <= 0:
-            await self._send(self.latest)
-        else:
-            self.trailing = asyncio.create_task(self._send_later(wait))
-
-    async def _send_later(self, delay: float):
-        await asyncio.sleep(delay)
-        self.trailing = None
-        await self._send(self.latest)
-
-    async def _send(self, ticket_types: list[dict]):
-        self.last_sent = asyncio.get_running_loop().time()
-        await self.send_json({"type": "availability", "ticket_types": ticket_types})
+        self.sending = True
+        try:
+            while text is not None:
+                await self.send(text_data=text)
+                text, self.pending = self.pending, None
+        finally:
+            self.sending = False

@@ -5,7 +5,7 @@ in-process. So that holds still expire, campaigns still end and payments still r
 the ASGI app's lifespan starts `PeriodicJobs` when `PERIODIC_JOBS_IN_PROCESS` is on (its
 default without a broker): every `CELERY_BEAT_SCHEDULE` entry runs at its interval, one at a
 time, on a worker thread, until the server stops. It runs in the server process rather than
-in a command beside it because the in-memory channel layer reaches only that process's
+in a command beside it because without Redis an announcement reaches only that process's
 websockets: the availability a job announces reaches the open campaign pages. The jobs are
 the same idempotent tasks beat sends, safe to run in several processes at once.
 """

@@ -1,12 +1,16 @@
 """Sell-out benchmark (`make bench`): many customers booking the same seats over HTTP.
 
 Creates a fresh database `tk_bench` next to DATABASE_URL's, migrates it, makes 50 customers
-with API tokens and a campaign, starts uvicorn with 2 workers on a free port, and fires
-1,000 one-seat bookings at a 500-seat ticket type from 50 concurrent clients; then the same
-with mixed multi-type bookings on a 4-type campaign. Prints bookings/s over the sell-out,
-latency percentiles of the successful requests, status counts, the oversold count (must be
-0) and `audit_inventory`; and, measured in-process, the queries of one booking request and
-the time spent holding the ticket-type row locks.
+with API tokens, and for each configuration of `CONFIGURATIONS` (plain; with JSON request
+logs; production: request logs, RabbitMQ with a Celery worker and beat alongside, the default
+throttle rates) starts uvicorn with 2 workers on a free port and fires 1,000 one-seat
+bookings at a fresh 500-seat ticket type from 50 concurrent clients; in production, then the
+same with mixed multi-type bookings on a 4-type campaign. Prints bookings/s over the
+sell-out, latency percentiles of the successful requests, status counts, the oversold count
+(must be 0), `audit_inventory`, and the server CPU per booking request (the server
+processes' CPU time over the run / requests); then, measured in-process, the queries of one
+booking request, the time spent holding the ticket-type row locks, and the CPU each part
+that production adds costs a booking request.
 """
 
 import asyncio
@@ -16,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -55,12 +60,6 @@ def recreate_database(url: str) -> None:
         admin.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_env(database_url: str, **throttles: str) -> dict:
     """The environment of the benchmarked server (production settings, local services), with
     the budgets of the measured scopes lifted."""
@@ -71,10 +70,17 @@ def server_env(database_url: str, **throttles: str) -> dict:
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "LOG_LEVEL": "WARNING",
+        "THROTTLE_RATE_BOOKING": "100000/min",
         "THROTTLE_RATE_USER": "100000/min",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         **throttles,
     }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def setup_django(env: dict) -> None:
@@ -83,6 +89,26 @@ def setup_django(env: dict) -> None:
     import django
 
     django.setup()
+
+
+def seed():
+    """50 customers with tokens, a 1-type and a 4-type campaign, both on sale."""
+    from django.core.management import call_command
+
+    from accounts import services as accounts_services
+    from accounts.models import Role
+
+    call_command("migrate", verbosity=0)
+    seller, _ = accounts_services.user_get_or_create(email="seller@bench.local")
+    accounts_services.user_set_role(user=seller, role=Role.SELLER)
+    tokens = []
+    for number in range(CLIENTS):
+        user, _ = accounts_services.user_get_or_create(email=f"customer{number}@bench.local")
+        tokens.append(accounts_services.session_token_create(user=user))
+    single = sale("bench-single", [("General", CAPACITY)])
+    multi = sale("bench-multi", [("Floor", 200), ("Balcony", 150), ("Table", 100), ("VIP", 50)])
+    spare = sale("bench-probe", [("Probe", 100000)])
+    return tokens, single, multi, spare
 
 
 def published_campaign(*, seller, slug: str, starts):
@@ -104,40 +130,28 @@ def published_campaign(*, seller, slug: str, starts):
     )
 
 
-def seed():
-    """50 customers with tokens, a 1-type and a 4-type campaign, both on sale."""
-    from django.core.management import call_command
+def sale(slug: str, types: list[tuple[str, int]]):
+    """A published campaign a week away with these (name, capacity) ticket types."""
     from django.utils import timezone
 
-    from accounts import services as accounts_services
-    from accounts.models import Role
+    from accounts.models import User
     from campaigns.models import TicketType
 
-    call_command("migrate", verbosity=0)
-    seller, _ = accounts_services.user_get_or_create(email="seller@bench.local")
-    accounts_services.user_set_role(user=seller, role=Role.SELLER)
-    tokens = []
-    for number in range(CLIENTS):
-        user, _ = accounts_services.user_get_or_create(email=f"customer{number}@bench.local")
-        tokens.append(accounts_services.session_token_create(user=user))
-    starts = timezone.now() + timedelta(days=7)
-
-    def campaign(slug, types):
-        created = published_campaign(seller=seller, slug=slug, starts=starts)
-        return created, [
-            TicketType.objects.create(
-                campaign=created, name=name, price="2500.00", capacity=capacity, max_per_booking=10
-            )
-            for name, capacity in types
-        ]
-
-    single = campaign("bench-single", [("General", CAPACITY)])
-    multi = campaign("bench-multi", [("Floor", 200), ("Balcony", 150), ("Table", 100), ("VIP", 50)])
-    spare = campaign("bench-probe", [("Probe", 100000)])
-    return tokens, single, multi, spare
+    seller = User.objects.get(email="seller@bench.local")
+    created = published_campaign(
+        seller=seller, slug=slug, starts=timezone.now() + timedelta(days=7)
+    )
+    return created, [
+        TicketType.objects.create(
+            campaign=created, name=name, price="2500.00", capacity=capacity, max_per_booking=10
+        )
+        for name, capacity in types
+    ]
 
 
-def start_server(port: int, env: dict, wait: float = 30) -> subprocess.Popen:
+def start_server(port: int, env: dict, *, log=None, wait: float = 60) -> subprocess.Popen:
+    """uvicorn as production runs it (its access log off: the app logs each request itself,
+    when LOG_LEVEL lets it), its output to `log` when given."""
     server = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
         [
             str(ROOT / ".venv/bin/uvicorn"),
@@ -154,39 +168,40 @@ def start_server(port: int, env: dict, wait: float = 30) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        stdout=log,
     )
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code < 500:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code < 500:
                 return server
-        except (requests.ConnectionError, requests.Timeout):
-            pass  # not listening yet, or still starting on a loaded machine
+        except requests.RequestException:
+            pass
         time.sleep(0.2)
     server.terminate()
     sys.exit(f"uvicorn did not answer /health within {wait:.0f} s")
 
 
-def drive(base_url: str, tokens: list[str], bodies: list[dict]) -> list[tuple[int, float, float]]:
-    """Send every body once from CLIENTS concurrent clients; (status, latency s, finished at).
+def drive(
+    url: str, client_headers: list[dict], bodies: list[dict]
+) -> list[tuple[int, float, float]]:
+    """POST every body once to `url` from one concurrent client per entry of `client_headers`
+    (its credentials); (status, latency s, finished at).
 
     The clients are asyncio tasks on one aiohttp event loop, each with its own keep-alive
-    connection and token: the load generator shares the machine's two cores with the server,
-    so it must cost as little CPU as possible.
+    connection: the load generator shares the machine's two cores with the server, so it
+    must cost as little CPU as possible. (Also drives pretix: scripts/bench_pretix.py.)
     """
-    return asyncio.run(_drive(base_url, tokens, bodies))
+    return asyncio.run(_drive(url, client_headers, bodies))
 
 
-async def _drive(base_url, tokens, bodies):
+async def _drive(url, client_headers, bodies):
     queue = list(reversed(bodies))
     results = []
-    url = f"{base_url}/api/v1/bookings/"
 
-    async def client(token):
+    async def client(headers):
         connector = aiohttp.TCPConnector(limit=1)
-        async with aiohttp.ClientSession(
-            connector=connector, headers={"X-Session-Token": token}
-        ) as session:
+        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
             while queue:
                 body = queue.pop()
                 sent = time.perf_counter()
@@ -196,7 +211,7 @@ async def _drive(base_url, tokens, bodies):
                 results.append((response.status, finished - sent, finished))
 
     began = time.perf_counter()
-    await asyncio.gather(*(client(token) for token in tokens))
+    await asyncio.gather(*(client(headers) for headers in client_headers))
     return [(code, latency, finished - began) for code, latency, finished in results]
 
 
@@ -205,7 +220,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def report(title: str, results, ticket_types) -> bool:
+def report(title: str, results, ticket_types, cpu_ms: float, others_ms: float | None):
     from django.core.management import call_command
 
     from bookings.models import Booking, BookingItem
@@ -237,12 +252,89 @@ def report(title: str, results, ticket_types) -> bool:
         f"p99 {percentile(latencies, 0.99):.1f}  max {max(latencies):.1f}"
     )
     print(f"  reserved {reserved} == seats sold {sold}; oversold: {oversold}")
+    print(f"  server CPU per booking request: {cpu_ms:.2f} ms (web processes)", end="")
+    print("" if others_ms is None else f", {others_ms:.2f} ms (Celery worker and beat)")
     print("  audit_inventory: ", end="", flush=True)
     try:
         call_command("audit_inventory")
     except SystemExit:
-        return False
-    return oversold == 0 and reserved == sold
+        passed = False
+    else:
+        passed = oversold == 0 and reserved == sold
+    summary = {
+        "rate": len(ok) / sell_out,
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+        "cpu_ms": cpu_ms,
+    }
+    return passed, summary
+
+
+def measure_parts(token: str, ticket_type, rounds: int = 15, block: int = 20) -> None:
+    """CPU per booking request in this process (Django's test client: the whole middleware
+    chain, view, queries), with and without each part that production adds to the plain
+    run, in interleaved blocks so that the machine's other load falls on both alike."""
+    import logging
+    from contextlib import ExitStack, contextmanager
+    from unittest import mock
+
+    from django.test import Client, override_settings
+
+    from core.throttling import ScopedOrDefaultThrottle
+
+    body = {
+        "campaign": ticket_type.campaign_id,
+        "items": [{"ticket_type": ticket_type.pk, "quantity": 1}],
+    }
+    requests_log = logging.getLogger("requests")
+
+    @contextmanager
+    def request_logs():
+        handler = logging.FileHandler(os.devnull)
+        handler.setFormatter(logging.getLogger().handlers[0].formatter)
+        handler.addFilter(logging.getLogger().handlers[0].filters[0])
+        requests_log.addHandler(handler)
+        requests_log.setLevel(logging.INFO)
+        requests_log.propagate = False  # to the null file only, not this script's output
+        try:
+            yield
+        finally:
+            requests_log.propagate = True
+            requests_log.setLevel(logging.NOTSET)
+            requests_log.removeHandler(handler)
+
+    def no_throttles():
+        return mock.patch.object(ScopedOrDefaultThrottle, "allow_request", lambda *a: True)
+
+    def no_middleware():
+        return override_settings(MIDDLEWARE=[])
+
+    variants = {
+        "plain (logs off)": [],
+        "+ JSON request log line": [request_logs],
+        "- throttle counting": [no_throttles],
+        "- every middleware": [no_middleware],
+    }
+    spent = dict.fromkeys(variants, 0.0)
+    for _ in range(rounds):
+        for name, parts in variants.items():
+            with ExitStack() as stack:
+                for part in parts:
+                    stack.enter_context(part())
+                client = Client(HTTP_X_SESSION_TOKEN=token)
+                client.post("/api/v1/bookings/", body, content_type="application/json")
+                started = time.process_time()
+                for _ in range(block):
+                    response = client.post(
+                        "/api/v1/bookings/", body, content_type="application/json"
+                    )
+                spent[name] += time.process_time() - started
+                assert response.status_code == 201, response.content
+    print("\n== CPU per booking request in-process, by part (interleaved, same process)")
+    plain = spent["plain (logs off)"] * 1000 / (rounds * block)
+    for name, seconds in spent.items():
+        ms = seconds * 1000 / (rounds * block)
+        print(f"  {name:<26} {ms:6.2f} ms  ({ms - plain:+.2f})")
 
 
 def measure_hot_path(token: str, ticket_type) -> None:
@@ -295,51 +387,195 @@ def measure_hot_path(token: str, ticket_type) -> None:
     )
 
 
+CONFIGURATIONS = [
+    ("plain", "request logs off, no broker: periodic jobs in the web processes", {}, False),
+    (
+        "+ request logs",
+        "plain with JSON request log lines (to a file)",
+        {"LOG_LEVEL": "INFO"},
+        False,
+    ),
+    (
+        "production",
+        "request logs, RabbitMQ with a Celery worker and beat alongside, default throttle rates",
+        {"LOG_LEVEL": "INFO"},
+        True,
+    ),
+]
+
+
+def production_env(env: dict) -> dict:
+    """The default throttle rates, and a broker with its own queue so that other workers on
+    the same RabbitMQ do not take the bench's tasks."""
+    env = {k: v for k, v in env.items() if not k.startswith("THROTTLE_RATE_")}
+    return {
+        **env,
+        "CELERY_BROKER_URL": os.environ.get(
+            "CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"
+        ),
+        "CELERY_TASK_DEFAULT_QUEUE": "tk-bench",
+    }
+
+
+def start_celery(env: dict, log, schedule: Path) -> list[subprocess.Popen]:
+    celery = [str(ROOT / ".venv/bin/celery"), "-A", "config"]
+    commands = [
+        [*celery, "worker", "-l", "warning", "--concurrency", "2"],
+        [*celery, "beat", "-l", "warning", "--schedule", str(schedule)],
+    ]
+    return [
+        subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
+            command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=log
+        )
+        for command in commands
+    ]
+
+
+def process_tree(pid: int) -> list[int]:
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            pids += process_tree(int(child))
+    return pids
+
+
+def settled(helpers: list[subprocess.Popen]) -> list[int]:
+    """The processes of the worker and beat once they have started (their start-up CPU is
+    not the cost of running alongside): when a second passes with almost no CPU spent."""
+    pids = [pid for helper in helpers for pid in process_tree(helper.pid)]
+    deadline = time.monotonic() + 120
+    while helpers and time.monotonic() < deadline:
+        before = cpu_seconds(pids)
+        time.sleep(1)
+        pids = [pid for helper in helpers for pid in process_tree(helper.pid)]
+        if cpu_seconds(pids) - before < 0.05:
+            break
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def measured_drive(base_url, tokens, bodies, web: list[int], others: list[int]):
+    """`drive`, and the CPU ms per request of the web processes and of the others."""
+    web_before, others_before = cpu_seconds(web), cpu_seconds(others)
+    results = drive(
+        f"{base_url}/api/v1/bookings/", [{"X-Session-Token": t} for t in tokens], bodies
+    )
+    return (
+        results,
+        (cpu_seconds(web) - web_before) * 1000 / len(bodies),
+        (cpu_seconds(others) - others_before) * 1000 / len(bodies),
+    )
+
+
+def one_seat_bodies(ticket_type) -> list[dict]:
+    item = {"ticket_type": ticket_type.pk, "quantity": 1}
+    return [{"campaign": ticket_type.campaign_id, "items": [item]}] * REQUESTS
+
+
+def mixed_bodies(campaign, ticket_types) -> list[dict]:
+    rng = random.Random(7)
+    bodies = []
+    for _ in range(REQUESTS):
+        chosen = rng.sample(ticket_types, rng.randint(1, 3))
+        rng.shuffle(chosen)
+        bodies.append(
+            {
+                "campaign": campaign.pk,
+                "items": [{"ticket_type": t.pk, "quantity": rng.randint(1, 2)} for t in chosen],
+                "issuance": rng.choice(["single", "separate"]),
+            }
+        )
+    return bodies
+
+
+def run_configuration(
+    number: int, configuration, env: dict, tokens, logs: Path
+) -> tuple[bool, dict]:
+    """The 1-type sell-out on a fresh campaign under one configuration (and, in production,
+    the mixed one too); prints them and returns (passed, summary of the 1-type run)."""
+    name, description, extra, with_celery = configuration
+    env = {**(production_env(env) if with_celery else env), **extra}
+    _, single_types = sale(f"bench-{number}-single", [("General", CAPACITY)])
+    multi, multi_types = sale(
+        f"bench-{number}-multi", [("Floor", 200), ("Balcony", 150), ("Table", 100), ("VIP", 50)]
+    )
+    port = free_port()
+    with (
+        open(logs / f"{number}-web.log", "w") as web_log,
+        open(logs / f"{number}-celery.log", "w") as celery_log,
+    ):
+        server = start_server(port, env, log=web_log)
+        helpers = start_celery(env, celery_log, logs / f"{number}-beat") if with_celery else []
+        web = process_tree(server.pid)
+        others = settled(helpers)
+        base_url = f"http://127.0.0.1:{port}"
+        print(f"\n#### {name}: {description}")
+        try:
+            results, web_ms, others_ms = measured_drive(
+                base_url, tokens, one_seat_bodies(single_types[0]), web, others
+            )
+            passed, summary = report(
+                f"{REQUESTS} one-seat bookings, {CLIENTS} clients, 1 type of {CAPACITY} seats",
+                results,
+                single_types,
+                web_ms,
+                others_ms if helpers else None,
+            )
+            if with_celery:
+                results, web_ms, others_ms = measured_drive(
+                    base_url, tokens, mixed_bodies(multi, multi_types), web, others
+                )
+                passed &= report(
+                    f"{REQUESTS} mixed bookings (1-3 types, 1-2 seats each), {CLIENTS} clients, "
+                    f"4 types of {sum(t.capacity for t in multi_types)} seats",
+                    results,
+                    multi_types,
+                    web_ms,
+                    others_ms,
+                )[0]
+        finally:
+            for process in [server, *helpers]:
+                process.terminate()
+            for process in [server, *helpers]:
+                process.wait(timeout=30)
+    return passed, {"name": name, **summary}
+
+
 def main() -> None:
     base = os.environ.get("DATABASE_URL", "")
     database_url = bench_database_url(base)
     recreate_database(database_url)
-    env = server_env(database_url, THROTTLE_RATE_BOOKING="100000/min")
+    env = server_env(database_url)
     setup_django(env)
     from django.core.cache import cache
 
     cache.clear()
-    tokens, (_, single_types), (multi, multi_types), (_, probe_types) = seed()
-    port = free_port()
-    server = start_server(port, env)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        general = single_types[0]
-        one_seat = [
-            {"campaign": general.campaign_id, "items": [{"ticket_type": general.pk, "quantity": 1}]}
-        ] * REQUESTS
-        passed = report(
-            f"{REQUESTS} one-seat bookings, {CLIENTS} clients, 1 type of {CAPACITY} seats",
-            drive(base_url, tokens, one_seat),
-            single_types,
+    tokens, _, _, (_, probe_types) = seed()
+    passed, rows = True, []
+    with tempfile.TemporaryDirectory(prefix="tk-bench-") as logs:
+        for number, configuration in enumerate(CONFIGURATIONS):
+            cache.clear()  # throttle counters of the previous run
+            ok, row = run_configuration(number, configuration, env, tokens, Path(logs))
+            passed &= ok
+            rows.append(row)
+    print("\n== the 1-type sell-out by configuration (each on a fresh campaign, one run)")
+    print("  configuration       bookings/s    p50 ms    p99 ms    web CPU ms/request")
+    for row in rows:
+        print(
+            f"  {row['name']:<18}{row['rate']:>12.1f}{row['p50']:>10.0f}{row['p99']:>10.0f}"
+            f"{row['cpu_ms']:>14.2f} ({row['cpu_ms'] - rows[0]['cpu_ms']:+.2f})"
         )
-        rng = random.Random(7)
-        mixed = []
-        for _ in range(REQUESTS):
-            chosen = rng.sample(multi_types, rng.randint(1, 3))
-            rng.shuffle(chosen)
-            mixed.append(
-                {
-                    "campaign": multi.pk,
-                    "items": [{"ticket_type": t.pk, "quantity": rng.randint(1, 2)} for t in chosen],
-                    "issuance": rng.choice(["single", "separate"]),
-                }
-            )
-        passed &= report(
-            f"{REQUESTS} mixed bookings (1-3 types, 1-2 seats each), {CLIENTS} clients, "
-            f"4 types of {sum(t.capacity for t in multi_types)} seats",
-            drive(base_url, tokens, mixed),
-            multi_types,
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
     measure_hot_path(tokens[0], probe_types[0])
+    measure_parts(tokens[0], probe_types[0])
     sys.exit(0 if passed else 1)
 
 

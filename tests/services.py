@@ -2,7 +2,7 @@
 
 It runs before Django's settings are read. Each service named by its environment variable
 is probed. With REQUIRE_SERVICES=1 a service that does not answer stops the run, naming it.
-Without it the suite falls back (SQLite, in-memory cache and channel layer, in-process
+Without it the suite falls back (SQLite, in-memory cache, in-process live availability and
 tasks), skips the tests marked as needing the service, and says so loudly at the end.
 
 Under pytest-xdist every worker gets its own Redis database and Celery queue, so workers

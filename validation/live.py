@@ -1,35 +1,143 @@
 """Live door counts: checked in / sold per ticket type, pushed to a campaign's door group.
 
 Subscribers are the campaign's door page (its seller and assigned managers) and its paired
-devices (validation.consumers). Every admission (scan, check-in by hand, synced offline scan)
-announces the counts once its transaction commits, coalesced by campaigns.live's sender.
+devices (validation.consumers): a handful per campaign, so the door uses the Channels layer
+(Redis pub/sub) rather than the availability hub built for thousands (campaigns.live). Every
+admission (scan, check-in by hand, synced offline scan) announces the counts once its
+transaction commits. A door scanning fast would read and send the counts per scan; instead
+one sender per process coalesces them, at most one message per campaign per SEND_INTERVAL
+(trailing edge, read when sent, so never older than the commits it follows), on a
+long-lived event loop of its own: the committing thread pays microseconds.
 """
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+import asyncio
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
-from campaigns.live import announce_on_commit
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import close_old_connections, connections
+
 from core.tasks import on_commit
 from validation import selectors
 
+logger = logging.getLogger(__name__)
+
 COUNTS_TYPE = "door.counts"
 REVOKED_TYPE = "door.device_revoked"
+SEND_INTERVAL = 0.1
 
 
 def group_name(campaign_id: int) -> str:
     return f"door-{campaign_id}"
 
 
-def counts_message(campaign_id: int) -> tuple[str, dict]:
-    return group_name(campaign_id), {
-        "type": COUNTS_TYPE,
-        "counts": selectors.door_counts(campaign_id=campaign_id),
-    }
+def counts_message(campaign_id: int) -> dict:
+    return {"type": COUNTS_TYPE, "counts": selectors.door_counts(campaign_id=campaign_id)}
+
+
+def _read_counts(campaign_id: int) -> dict:
+    """The message, read on the sender's own thread with request-like connection upkeep."""
+    close_old_connections()
+    try:
+        return counts_message(campaign_id)
+    finally:
+        close_old_connections()
+
+
+class _Sender:
+    """One event loop per process that coalesces and sends the door counts."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="door-read")
+        self.pending: set[int] = set()
+        self.last_sent: dict[int, float] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self.thread = threading.Thread(target=self._run, name="door-counts", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        self.loop.run_forever()
+        # Closed on its own thread: channels-redis closes its pools on this loop as it closes.
+        self.loop.close()
+
+    def announce(self, campaign_id: int) -> None:
+        self.loop.call_soon_threadsafe(self._schedule, campaign_id)
+
+    def _schedule(self, campaign_id: int) -> None:
+        if campaign_id in self.pending:
+            return
+        self.pending.add(campaign_id)
+        delay = self.last_sent.get(campaign_id, float("-inf")) + SEND_INTERVAL - self.loop.time()
+        self.loop.call_later(max(delay, 0.0), self._start_flush, campaign_id)
+
+    def _start_flush(self, campaign_id: int) -> None:
+        task = self.loop.create_task(self._flush(campaign_id))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _flush(self, campaign_id: int) -> None:
+        # Announcements arriving from here on schedule the next flush: the trailing edge.
+        self.pending.discard(campaign_id)
+        self.last_sent[campaign_id] = self.loop.time()
+        try:
+            message = await self.loop.run_in_executor(self.reader, _read_counts, campaign_id)
+            await get_channel_layer().group_send(group_name(campaign_id), message)
+        except Exception:
+            logger.exception("Could not announce the door counts of campaign %s", campaign_id)
+
+    def close(self) -> None:
+        async def idle():
+            while self.pending or self.tasks:
+                await asyncio.sleep(0.01)
+
+        asyncio.run_coroutine_threadsafe(idle(), self.loop).result(5.0)
+        self.reader.submit(connections.close_all).result()
+        self.reader.shutdown()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+
+
+_sender: _Sender | None = None
+_sender_lock = threading.Lock()
+
+
+def sender() -> _Sender:
+    """This process's sender, started on first use (and again in a forked child)."""
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender.pid != os.getpid():
+            _sender = _Sender()
+        return _sender
+
+
+def sender_close() -> None:
+    """Send what is pending and stop the sender (tests, orderly shutdown)."""
+    global _sender
+    with _sender_lock:
+        if _sender is not None and _sender.pid == os.getpid():
+            _sender.close()
+        _sender = None
+
+
+def _announce(campaign_id: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    if isinstance(layer, InMemoryChannelLayer):
+        # Bound to the event loop of its consumers (development, tests): send from there.
+        async_to_sync(layer.group_send)(group_name(campaign_id), counts_message(campaign_id))
+        return
+    sender().announce(campaign_id)
 
 
 def door_counts_changed(campaign_id: int) -> None:
     """Announce the campaign's check-in counts after commit; call inside the transaction."""
-    announce_on_commit(counts_message, campaign_id)
+    on_commit(_announce, campaign_id)
 
 
 def _send_revoked(campaign_id: int, device_id: int) -> None:

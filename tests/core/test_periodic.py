@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
+from campaigns import live
 from config.asgi import application
 from config.routing import websocket_urlpatterns
 from core import periodic
@@ -29,14 +30,16 @@ EXPIRE_HOLDS = {"task": "bookings.tasks.expire_holds", "schedule": 0.1}
 @pytest.fixture(autouse=True)
 async def _close_thread_connections():
     yield
+    await live.hub_close()
     await sync_to_async(connections.close_all)()
 
 
 @pytest.fixture
 def embedded_defaults(settings):
-    """What `make run` has: no broker, so jobs in-process, and the in-memory channel layer."""
+    """What `make run` has: no broker, so jobs in-process, and no Redis, so announcements
+    reach the websockets of this process only."""
     settings.PERIODIC_JOBS_IN_PROCESS = True
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.REDIS_URL = ""
 
 
 def _overdue_hold():
