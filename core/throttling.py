@@ -51,7 +51,7 @@ class ScopedOrDefaultThrottle(SimpleRateThrottle):
 
     def _ident(self, request) -> str:
         # Credentials that are not a person (a paired door device) name their own budget.
-        own = getattr(request.auth, "throttle_ident", None)
+        own = getattr(getattr(request, "auth", None), "throttle_ident", None)
         if own:
             return own
         if request.user and request.user.is_authenticated:
