@@ -19,7 +19,9 @@ from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings import analytics, selectors, services
 from bookings.models import Booking, BookingItem, Ticket
 from campaigns import selectors as campaign_selectors
+from campaigns.models import CODE_MAX_LENGTH
 from core.errors import NotPermitted
+from core.money import DECIMAL_PLACES, MAX_DIGITS
 from core.schema import needs_user
 from core.serializers import ObjectIdField
 from core.strict import StrictTypes
@@ -58,12 +60,18 @@ class BookingCreateInput(StrictTypes, serializers.Serializer):
         required=False,
         max_length=MAX_QUANTITY,
     )
+    code = serializers.CharField(
+        max_length=CODE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="A promo or access code (any case); refused with 422 `invalid_code`.",
+    )
 
 
 class BookingItemOutput(serializers.ModelSerializer):
     class Meta:
         model = BookingItem
-        fields = ["ticket_type", "quantity", "unit_price"]
+        fields = ["ticket_type", "quantity", "unit_price", "discount"]
 
 
 class TicketOutput(serializers.ModelSerializer):
@@ -82,6 +90,9 @@ class TicketOutput(serializers.ModelSerializer):
 
 class BookingOutput(serializers.ModelSerializer):
     items = BookingItemOutput(many=True, read_only=True)
+    subtotal = serializers.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, read_only=True
+    )
     tickets = TicketOutput(many=True, read_only=True)
 
     class Meta:
@@ -93,6 +104,8 @@ class BookingOutput(serializers.ModelSerializer):
             "status",
             "issuance",
             "expires_at",
+            "subtotal",
+            "discount",
             "total",
             "currency",
             "items",
@@ -121,7 +134,7 @@ def _idempotency_key(request) -> str:
 ERROR_RESPONSES = {
     400: OpenApiResponse(description="Invalid request: `{code, detail, fields}`"),
     409: OpenApiResponse(description="`sold_out` (with `ticket_types`) or `not_on_sale`"),
-    422: OpenApiResponse(description="`idempotency_key_reused`"),
+    422: OpenApiResponse(description="`idempotency_key_reused` or `invalid_code`"),
 }
 
 
@@ -154,6 +167,7 @@ class BookingListCreate(generics.ListAPIView):
             issuance=data.validated_data["issuance"],
             holder_names=data.validated_data.get("holder_names"),
             idempotency_key=_idempotency_key(request),
+            code=data.validated_data.get("code", ""),
         )
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
 

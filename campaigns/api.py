@@ -97,6 +97,7 @@ class TicketTypeOutput(serializers.ModelSerializer):
             "sales_end",
             "attributes",
             "attribute_labels",
+            "hidden",
         ]
 
 
@@ -146,6 +147,9 @@ class TicketTypeInput(StrictTypes, serializers.Serializer):
         required=False,
         validators=[validate_attribute_labels],
         help_text="What buyers read for each attribute: {key: label}, keys of `attributes`.",
+    )
+    hidden = serializers.BooleanField(
+        required=False, help_text="Not listed; bookable only with a code that names it."
     )
 
     def validate(self, data):

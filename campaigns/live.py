@@ -39,8 +39,9 @@ def group_name(campaign_id: int) -> str:
 
 
 def availability_snapshot(campaign_id: int) -> list[dict]:
-    """`[{"id", "remaining"}]` for every ticket type of the campaign, in display order."""
-    rows = TicketType.objects.filter(campaign_id=campaign_id).values_list(
+    """`[{"id", "remaining"}]` for every listed ticket type of the campaign, in display order
+    (hidden types are left out: anyone may watch this)."""
+    rows = TicketType.objects.filter(campaign_id=campaign_id, hidden=False).values_list(
         "id", "capacity", "reserved"
     )
     return [{"id": pk, "remaining": capacity - reserved} for pk, capacity, reserved in rows]
