@@ -3,6 +3,7 @@
 from django.urls import path
 
 from bookings import api
+from bookings.codes import api as codes_api
 from bookings.tickets import api as tickets_api
 
 urlpatterns = [
@@ -16,4 +17,6 @@ urlpatterns = [
         api.CampaignAnalytics.as_view(),
         name="api-campaign-analytics",
     ),
+    path("campaigns/<int:pk>/codes/", codes_api.CampaignCodes.as_view(), name="api-campaign-codes"),
+    path("codes/<int:pk>/", codes_api.CodeDetail.as_view(), name="api-code"),
 ]

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_event_record
-from bookings.models import PromoCodeUse
+from bookings.models import Booking, PromoCodeUse
 from campaigns.models import (
+    CODE_ALPHABET,
     CODE_MAX_LENGTH,
     Campaign,
     PromoCode,
@@ -278,7 +279,12 @@ def code_check_for_booking(
     seats = sum(quantities[t.pk] for t in applies)
     if seats < promo.min_quantity:
         raise InvalidCode(f"This code needs at least {promo.min_quantity} of its tickets.")
-    if promo.max_uses is not None and _active_uses(promo).count() >= promo.max_uses:
+    # Early answer, without the lock: uses of overdue holds do not count here, as the
+    # booking may release them; under the lock every active use counts.
+    unexpired = _active_uses(promo).exclude(
+        booking__status=Booking.Status.PENDING_PAYMENT, booking__expires_at__lte=now
+    )
+    if promo.max_uses is not None and unexpired.count() >= promo.max_uses:
         raise InvalidCode("This code has been used up.")
     return CodeApplied(
         promo=promo, discounts={t.pk: _line_discount(promo, t, quantities[t.pk]) for t in applies}
