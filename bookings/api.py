@@ -208,7 +208,21 @@ class AnalyticsFiguresOutput(serializers.Serializer):
     views = serializers.IntegerField()
     bookings = serializers.IntegerField()
     tickets_sold = serializers.IntegerField()
-    revenue = serializers.CharField()
+    revenue = serializers.CharField(help_text="What customers paid: net of code discounts.")
+    discounts = serializers.CharField(help_text="What codes took off the confirmed bookings.")
+    revenue_before_discounts = serializers.CharField()
+    codes = inline_serializer(
+        "CodeFigures",
+        fields={
+            "id": serializers.IntegerField(),
+            "code": serializers.CharField(),
+            "kind": serializers.CharField(),
+            "uses": serializers.IntegerField(),
+            "discounts": serializers.CharField(),
+        },
+        many=True,
+        help_text="The codes used at least once: active uses, discounts on paid bookings.",
+    )
     ticket_types = inline_serializer(
         "TicketTypeFigures",
         fields={

@@ -19,7 +19,6 @@ from accounts.models import User
 from accounts.services import audit_event_record
 from bookings.models import Booking, PromoCodeUse
 from campaigns.models import (
-    CODE_ALPHABET,
     CODE_MAX_LENGTH,
     Campaign,
     PromoCode,

@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from bookings import services
+from bookings.analytics import campaign_analytics
 from bookings.codes import services as codes
 from bookings.models import Booking, BookingItem, PromoCodeUse, Ticket
-from campaigns.models import TicketType
+from campaigns.models import CODE_ALPHABET, TicketType
 from finance.models import LedgerEntry
 from tests.bookings.conftest import assert_inventory_clean
 from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory, booked
@@ -314,7 +315,7 @@ def test_a_batch_is_n_unique_unguessable_codes(campaign, make_code):
 
     texts = [promo.code for promo in batch]
     assert len(set(texts)) == 200
-    assert all(len(text) == 12 and set(text) <= set(codes.CODE_ALPHABET) for text in texts)
+    assert all(len(text) == 12 and set(text) <= set(CODE_ALPHABET) for text in texts)
 
 
 def test_booking_a_free_type_confirms_at_once(customer, campaign):
@@ -325,3 +326,29 @@ def test_booking_a_free_type_confirms_at_once(customer, campaign):
     assert booking.status == Booking.Status.CONFIRMED
     assert booking.total == Decimal("0.00")
     assert booking.tickets.count() == 1
+
+
+def test_analytics_show_revenue_with_and_without_discounts_and_code_usage(
+    customer, ticket_type, make_code
+):
+    promo = make_code(kind="percent", value="20")
+    make_code(code="UNUSED")
+    discounted = _book(customer, [(ticket_type, 2)], code="SAVE10")
+    full = _book(UserFactory(), [(ticket_type, 1)])
+    pending = _book(UserFactory(), [(ticket_type, 1)], code="SAVE10")
+    for booking in (discounted, full):
+        services.confirm_booking(booking_id=booking.pk, source="test")
+
+    figures = campaign_analytics(campaign=ticket_type.campaign)
+
+    assert (
+        figures["revenue"],
+        figures["discounts"],
+        figures["revenue_before_discounts"],
+    ) == ("6500.00", "1000.00", "7500.00")
+    assert figures["ticket_types"][0]["revenue"] == "6500.00"
+    # Two uses count against the limits (one still pending); discounts of paid bookings only.
+    assert figures["codes"] == [
+        {"id": promo.pk, "code": "SAVE10", "kind": "percent", "uses": 2, "discounts": "1000.00"}
+    ]
+    assert pending.status == Booking.Status.PENDING_PAYMENT
