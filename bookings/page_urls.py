@@ -3,6 +3,7 @@
 from django.urls import path
 
 from bookings import views
+from bookings.codes import views as code_views
 from bookings.tickets import views as ticket_views
 
 urlpatterns = [
@@ -20,5 +21,14 @@ urlpatterns = [
         "seller/campaigns/<int:pk>/analytics/",
         views.campaign_analytics,
         name="seller-campaign-analytics",
+    ),
+    path(
+        "seller/campaigns/<int:pk>/codes/", code_views.campaign_codes, name="seller-campaign-codes"
+    ),
+    path("seller/codes/<int:pk>/", code_views.code_edit, name="seller-code-edit"),
+    path(
+        "seller/codes/<int:pk>/deactivate/",
+        code_views.code_deactivate,
+        name="seller-code-deactivate",
     ),
 ]
