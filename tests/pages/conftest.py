@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking, Ticket
-from campaigns.models import Campaign, TicketType
+from campaigns.models import Campaign, PromoCode, TicketType
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.factories import (
     CampaignFactory,
@@ -42,6 +42,7 @@ class World:
     confirmed: Booking
     expired: Booking
     ticket: Ticket
+    code: PromoCode  # the access code of the hidden type `press`
     sessions: dict[str, str]  # session cookie values of each role's user
 
 
@@ -116,6 +117,12 @@ def _make_world() -> World:
         campaign=campaign, name="Early bird", price=Decimal("3000.00"), capacity=20, position=2
     )
     TicketType.objects.filter(pk=sold_out.pk).update(reserved=20)
+    press = TicketTypeFactory(
+        campaign=campaign, name="Press pass", price=Decimal("0.00"), hidden=True, position=3
+    )
+    code = PromoCode.objects.create(campaign=campaign, code="PRESS", kind="access", max_uses=20)
+    code.ticket_types.add(press)
+    PromoCode.objects.create(campaign=campaign, code="JAZZ10", kind="percent", value=10)
     CampaignFactory(
         seller=seller,
         title="Afrobeats Live in Kampala",
@@ -176,6 +183,7 @@ def _make_world() -> World:
         confirmed=Booking.objects.get(pk=confirmed.pk),
         expired=Booking.objects.get(pk=expired.pk),
         ticket=ticket,
+        code=code,
         sessions=sessions,
     )
 
