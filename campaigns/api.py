@@ -23,7 +23,7 @@ from accounts.models import ManagerInvitation
 from accounts.permissions import AuditDenials, IsSeller
 from campaigns import live, selectors, services
 from campaigns.filters import CampaignFilter
-from campaigns.models import Campaign, TicketType
+from campaigns.models import CODE_MAX_LENGTH, Campaign, TicketType
 from campaigns.validators import validate_attribute_labels, validate_attributes
 from core import limits
 from core.choices import VenueType
@@ -287,9 +287,20 @@ class CampaignDetail(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsSeller()]
 
-    @extend_schema(responses={200: CampaignOutput})
+    @extend_schema(
+        responses={200: CampaignOutput},
+        parameters=[
+            OpenApiParameter(
+                "code",
+                OpenApiTypes.STR,
+                required=False,
+                description="A code: the hidden ticket types it unlocks are listed too.",
+            )
+        ],
+    )
     def get(self, request, pk: int):
-        campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user)
+        code = request.query_params.get("code", "")[:CODE_MAX_LENGTH]
+        campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user, code=code)
         if campaign.seller_id != request.user.pk:
             services.campaign_view_record(campaign_id=campaign.pk)
         return Response(CampaignOutput(campaign).data)

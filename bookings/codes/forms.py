@@ -2,22 +2,10 @@
 
 from django import forms
 
-from bookings.codes.services import MAX_BATCH
+from bookings.codes.services import CODE_FIELDS, MAX_BATCH
 from campaigns.forms import DATETIME_WIDGET
 from campaigns.models import CODE_MAX_LENGTH, PromoCode
 from core.money import DECIMAL_PLACES, MAX_DIGITS
-
-SETTINGS = (
-    "kind",
-    "value",
-    "ticket_types",
-    "max_uses",
-    "max_uses_per_customer",
-    "valid_from",
-    "valid_until",
-    "min_quantity",
-    "release_on_refund",
-)
 
 
 class CodeForm(forms.Form):
@@ -74,8 +62,7 @@ class CodeForm(forms.Form):
 
     def settings(self) -> dict:
         """The cleaned settings as the services take them."""
-        values = {name: self.cleaned_data[name] for name in SETTINGS}
+        values = {name: self.cleaned_data[name] for name in CODE_FIELDS if name in self.fields}
         values["value"] = values["value"] or 0
-        if "active" in self.fields:
-            values["active"] = self.cleaned_data["active"]
+        values["ticket_types"] = self.cleaned_data["ticket_types"]
         return values

@@ -62,15 +62,8 @@ def campaign_codes(request, pk: int):
 def code_edit(request, pk: int):
     promo = selectors.code_get_owned(code_id=pk, user=request.user)
     campaign = promo.campaign
-    initial = {name: getattr(promo, name) for name in ("kind", "value", "max_uses", "active")}
-    initial |= {
-        "ticket_types": [t.pk for t in promo.ticket_types.all()],
-        "max_uses_per_customer": promo.max_uses_per_customer,
-        "valid_from": promo.valid_from,
-        "valid_until": promo.valid_until,
-        "min_quantity": promo.min_quantity,
-        "release_on_refund": promo.release_on_refund,
-    }
+    initial = {name: getattr(promo, name) for name in services.CODE_FIELDS}
+    initial["ticket_types"] = [t.pk for t in promo.ticket_types.all()]
     form = CodeForm(request.POST or None, campaign=campaign, creating=False, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

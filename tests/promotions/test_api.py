@@ -17,6 +17,19 @@ def _codes_url(campaign):
     return f"/api/v1/campaigns/{campaign.pk}/codes/"
 
 
+def _book(client, ticket_type, quantity, code):
+    """POST a booking of `quantity` seats of `ticket_type` with `code`."""
+    return client.post(
+        "/api/v1/bookings/",
+        {
+            "campaign": ticket_type.campaign_id,
+            "items": [{"ticket_type": ticket_type.pk, "quantity": quantity}],
+            "code": code,
+        },
+        format="json",
+    )
+
+
 def _expected(promo, uses=0, released=0):
     return {
         "id": promo.pk,
@@ -85,15 +98,7 @@ def test_csv_export_lists_every_code_with_its_uses(
     client_for, seller, customer, campaign, ticket_type, make_code
 ):
     promo = make_code(code="SAVE10", max_uses=5)
-    client_for(customer).post(
-        "/api/v1/bookings/",
-        {
-            "campaign": campaign.pk,
-            "items": [{"ticket_type": ticket_type.pk, "quantity": 1}],
-            "code": "save10",
-        },
-        format="json",
-    )
+    _book(client_for(customer), ticket_type, 1, "save10")
 
     response = client_for(seller).get(_codes_url(campaign) + "?format=csv")
 
@@ -196,15 +201,7 @@ def test_patch_changes_settings_and_delete_deactivates_keeping_the_uses(
     client_for, seller, customer, campaign, ticket_type, make_code
 ):
     promo = make_code(code="SAVE10")
-    booked = client_for(customer).post(
-        "/api/v1/bookings/",
-        {
-            "campaign": campaign.pk,
-            "items": [{"ticket_type": ticket_type.pk, "quantity": 1}],
-            "code": "SAVE10",
-        },
-        format="json",
-    )
+    booked = _book(client_for(customer), ticket_type, 1, "SAVE10")
     assert booked.status_code == 201
     url = f"/api/v1/codes/{promo.pk}/"
 
@@ -220,15 +217,7 @@ def test_patch_changes_settings_and_delete_deactivates_keeping_the_uses(
 
     promo.refresh_from_db()
     assert (promo.active, promo.value, promo.uses.count()) == (False, Decimal("20.00"), 1)
-    refused = client_for(customer).post(
-        "/api/v1/bookings/",
-        {
-            "campaign": campaign.pk,
-            "items": [{"ticket_type": ticket_type.pk, "quantity": 1}],
-            "code": "SAVE10",
-        },
-        format="json",
-    )
+    refused = _book(client_for(customer), ticket_type, 1, "SAVE10")
     assert refused.status_code == 422
     assert refused.json() == {"code": "invalid_code", "detail": "This code is no longer active."}
     assert Booking.objects.count() == 1
@@ -239,15 +228,7 @@ def test_booking_with_a_code_answers_subtotal_and_discounts(
 ):
     make_code(code="SAVE10", kind="percent", value="10")
 
-    response = client_for(customer).post(
-        "/api/v1/bookings/",
-        {
-            "campaign": campaign.pk,
-            "items": [{"ticket_type": ticket_type.pk, "quantity": 2}],
-            "code": "save10",
-        },
-        format="json",
-    )
+    response = _book(client_for(customer), ticket_type, 2, "save10")
 
     assert response.status_code == 201
     body = response.json()
@@ -266,15 +247,7 @@ def test_booking_with_a_code_answers_subtotal_and_discounts(
 def test_booking_with_a_bad_code_changes_nothing(
     client_for, customer, campaign, ticket_type, code, status
 ):
-    response = client_for(customer).post(
-        "/api/v1/bookings/",
-        {
-            "campaign": campaign.pk,
-            "items": [{"ticket_type": ticket_type.pk, "quantity": 2}],
-            "code": code,
-        },
-        format="json",
-    )
+    response = _book(client_for(customer), ticket_type, 2, code)
 
     assert response.status_code == status
     assert response.json()["code"] == ("invalid_code" if status == 422 else "invalid")
@@ -283,7 +256,10 @@ def test_booking_with_a_bad_code_changes_nothing(
     assert TicketType.objects.get(pk=ticket_type.pk).reserved == 0
 
 
-def test_hidden_types_are_listed_to_the_seller_only(client_for, seller, campaign, ticket_type, vip):
+def test_hidden_types_are_listed_to_the_seller_only_or_with_their_code(
+    client_for, seller, campaign, ticket_type, vip, make_code
+):
+    make_code(code="PRESS", kind="access", value="0", ticket_types=[vip.pk])
     url = f"/api/v1/campaigns/{campaign.pk}/"
 
     public = client_for(UserFactory()).get(url).json()
@@ -296,6 +272,10 @@ def test_hidden_types_are_listed_to_the_seller_only(client_for, seller, campaign
         (vip.pk, True),
     ]
     assert availability == {"ticket_types": [{"id": ticket_type.pk, "remaining": 10}]}
+    assert [t["id"] for t in client_for(None).get(url + "?code=press").json()["ticket_types"]] == [
+        ticket_type.pk,
+        vip.pk,
+    ]
     listed = client_for(None).get("/api/v1/campaigns/").json()["results"]
     assert [[t["id"] for t in c["ticket_types"]] for c in listed] == [[ticket_type.pk]]
 
