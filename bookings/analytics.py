@@ -1,10 +1,13 @@
 """A campaign's analytics: its views (campaigns) beside its sales (bookings), in total, per
-ticket type and per day. Sales are confirmed bookings; refunded ones no longer count."""
+ticket type and per day, and the use of its codes. Sales are confirmed bookings; refunded
+ones no longer count. Revenue is what customers paid, net of code discounts; the discounts
+are shown beside it."""
 
 from collections import defaultdict
 from decimal import Decimal
 
 from bookings import selectors
+from bookings.codes import selectors as code_selectors
 from campaigns.models import Campaign
 from core.money import to_money
 
@@ -25,12 +28,13 @@ def campaign_analytics(*, campaign: Campaign) -> dict:
     for day, views in campaign.daily_views.values_list("day", "views"):
         days[day]["views"] = views
     bookings = 0
-    revenue = Decimal(0)
+    revenue = discounts = Decimal(0)
     for row in selectors.sales_per_day(campaign_id=campaign.pk):
         days[row["day"]]["bookings"] = row["bookings"]
         days[row["day"]]["revenue"] = row["revenue"] or Decimal(0)
         bookings += row["bookings"]
         revenue += row["revenue"] or Decimal(0)
+        discounts += row["discounts"] or Decimal(0)
     for row in selectors.tickets_sold_per_ticket_type(campaign_id=campaign.pk):
         if row["ticket_type"] in per_type:
             per_type[row["ticket_type"]] = {
@@ -46,6 +50,19 @@ def campaign_analytics(*, campaign: Campaign) -> dict:
         "bookings": bookings,
         "tickets_sold": sum(figures["tickets_sold"] for figures in per_type.values()),
         "revenue": _money(revenue),
+        "discounts": _money(discounts),
+        "revenue_before_discounts": _money(revenue + discounts),
+        "codes": [
+            {
+                "id": promo.pk,
+                "code": promo.code,
+                "kind": promo.kind,
+                "uses": promo.uses_count,
+                "discounts": _money(promo.discount_given),
+            }
+            for promo in code_selectors.codes_with_usage(campaign_id=campaign.pk)
+            if promo.uses_count or promo.released_count
+        ],
         "ticket_types": [
             {
                 "id": ticket_type.pk,

@@ -19,7 +19,9 @@ from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings import analytics, selectors, services
 from bookings.models import Booking, BookingItem, Ticket
 from campaigns import selectors as campaign_selectors
+from campaigns.models import CODE_MAX_LENGTH
 from core.errors import NotPermitted
+from core.money import DECIMAL_PLACES, MAX_DIGITS
 from core.schema import needs_user
 from core.serializers import ObjectIdField
 from core.strict import StrictTypes
@@ -67,6 +69,12 @@ class BookingCreateInput(StrictTypes, serializers.Serializer):
         required=False,
         help_text="A waiting-list offer's token: books exactly the offered seats.",
     )
+    code = serializers.CharField(
+        max_length=CODE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text="A promo or access code (any case); refused with 422 `invalid_code`.",
+    )
 
     def validate(self, attrs):
         if "items" not in attrs and "offer" not in attrs:
@@ -77,7 +85,7 @@ class BookingCreateInput(StrictTypes, serializers.Serializer):
 class BookingItemOutput(serializers.ModelSerializer):
     class Meta:
         model = BookingItem
-        fields = ["ticket_type", "quantity", "unit_price"]
+        fields = ["ticket_type", "quantity", "unit_price", "discount"]
 
 
 class TicketOutput(serializers.ModelSerializer):
@@ -96,6 +104,9 @@ class TicketOutput(serializers.ModelSerializer):
 
 class BookingOutput(serializers.ModelSerializer):
     items = BookingItemOutput(many=True, read_only=True)
+    subtotal = serializers.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, read_only=True
+    )
     tickets = TicketOutput(many=True, read_only=True)
 
     class Meta:
@@ -107,6 +118,8 @@ class BookingOutput(serializers.ModelSerializer):
             "status",
             "issuance",
             "expires_at",
+            "subtotal",
+            "discount",
             "total",
             "currency",
             "items",
@@ -139,7 +152,7 @@ ERROR_RESPONSES = {
     409: OpenApiResponse(
         description="`sold_out` (with `ticket_types`), `not_on_sale` or `offer_expired`"
     ),
-    422: OpenApiResponse(description="`idempotency_key_reused`"),
+    422: OpenApiResponse(description="`idempotency_key_reused` or `invalid_code`"),
 }
 
 
@@ -173,6 +186,7 @@ class BookingListCreate(generics.ListAPIView):
             holder_names=data.validated_data.get("holder_names"),
             idempotency_key=_idempotency_key(request),
             offer=data.validated_data.get("offer", ""),
+            code=data.validated_data.get("code", ""),
         )
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)
 
@@ -213,7 +227,21 @@ class AnalyticsFiguresOutput(serializers.Serializer):
     views = serializers.IntegerField()
     bookings = serializers.IntegerField()
     tickets_sold = serializers.IntegerField()
-    revenue = serializers.CharField()
+    revenue = serializers.CharField(help_text="What customers paid: net of code discounts.")
+    discounts = serializers.CharField(help_text="What codes took off the confirmed bookings.")
+    revenue_before_discounts = serializers.CharField()
+    codes = inline_serializer(
+        "CodeFigures",
+        fields={
+            "id": serializers.IntegerField(),
+            "code": serializers.CharField(),
+            "kind": serializers.CharField(),
+            "uses": serializers.IntegerField(),
+            "discounts": serializers.CharField(),
+        },
+        many=True,
+        help_text="The codes used at least once: active uses, discounts on paid bookings.",
+    )
     ticket_types = inline_serializer(
         "TicketTypeFigures",
         fields={

@@ -6,6 +6,7 @@ Every message about a quantity names its ticket type and sits beside it on the p
 from django import forms
 
 from bookings.models import Booking
+from campaigns.models import CODE_MAX_LENGTH
 
 
 def quantity_field_name(ticket_type_id: int) -> str:
@@ -28,6 +29,11 @@ class BookingForm(forms.Form):
         max_length=5000,
         label="Names on the tickets (optional)",
         help_text="One name per line, in ticket order.",
+    )
+    code = forms.CharField(
+        required=False,
+        max_length=CODE_MAX_LENGTH,
+        label="Promo or access code (optional)",
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=128)
 

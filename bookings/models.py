@@ -47,6 +47,8 @@ class Booking(models.Model):
         default=list, blank=True, help_text="Names for the tickets, in seat order."
     )
     total = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    # What a promo code took off; the total is already net of it (subtotal = total + discount).
+    discount = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=0)
     currency = models.CharField(max_length=3)
     expires_at = models.DateTimeField(help_text="The hold ends here unless paid.")
     idempotency_key = models.CharField(max_length=128, blank=True, default="")
@@ -104,6 +106,10 @@ class Booking(models.Model):
         return f"/bookings/{self.pk}/"
 
     @property
+    def subtotal(self):
+        return self.total + self.discount
+
+    @property
     def seats(self) -> int:
         return sum(item.quantity for item in self.items.all())
 
@@ -132,6 +138,8 @@ class BookingItem(models.Model):
     )
     quantity = models.PositiveSmallIntegerField()
     unit_price = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    # Off the whole line (quantity x unit_price), at most the line's amount.
+    discount = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default=0)
 
     class Meta:
         ordering = ["id"]
@@ -269,3 +277,32 @@ class Offer(models.Model):
 
     def __str__(self):
         return f"Offer of {self.quantity} x {self.ticket_type_id} ({self.status})"
+
+
+class PromoCodeUse(models.Model):
+    """A booking's use of a promo or access code. A use counts against the code's limits
+    while `released_at` is empty; expiry and cancellation of the booking release it (and a
+    refund when the code says so). Taken only holding the code's row lock
+    (bookings.codes.services), so the limits hold under any concurrency.
+    """
+
+    code = models.ForeignKey("campaigns.PromoCode", on_delete=models.PROTECT, related_name="uses")
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="code_use")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="code_uses"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["code", "customer"],
+                condition=Q(released_at__isnull=True),
+                name="promo_code_use_active",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} on {self.booking}"

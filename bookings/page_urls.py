@@ -3,6 +3,7 @@
 from django.urls import path
 
 from bookings import views
+from bookings.codes import views as code_views
 from bookings.tickets import views as ticket_views
 from bookings.waitlist import views as waitlist_views
 
@@ -37,5 +38,14 @@ urlpatterns = [
         "seller/campaigns/<int:pk>/waiting-lists/",
         waitlist_views.seller_waiting_lists,
         name="seller-campaign-waiting-lists",
+    ),
+    path(
+        "seller/campaigns/<int:pk>/codes/", code_views.campaign_codes, name="seller-campaign-codes"
+    ),
+    path("seller/codes/<int:pk>/", code_views.code_edit, name="seller-code-edit"),
+    path(
+        "seller/codes/<int:pk>/deactivate/",
+        code_views.code_deactivate,
+        name="seller-code-deactivate",
     ),
 ]

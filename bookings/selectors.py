@@ -46,26 +46,28 @@ def _confirmed(campaign_id: int) -> QuerySet[Booking]:
 
 
 def sales_per_day(*, campaign_id: int) -> QuerySet:
-    """`{day, bookings, revenue}` per UTC day of confirmation."""
+    """`{day, bookings, revenue, discounts}` per UTC day of confirmation; revenue is net of
+    the discounts."""
     return (
         _confirmed(campaign_id)
         .annotate(day=TruncDate("confirmed_at"))
         .values("day")
-        .annotate(bookings=Count("pk"), revenue=Sum("total"))
+        .annotate(bookings=Count("pk"), revenue=Sum("total"), discounts=Sum("discount"))
         .order_by("day")
     )
 
 
 def tickets_sold_per_ticket_type(*, campaign_id: int) -> QuerySet:
-    """`{ticket_type, tickets, revenue}` of the confirmed bookings' items."""
+    """`{ticket_type, tickets, revenue, discounts}` of the confirmed bookings' items; revenue
+    is net of the discounts."""
     line_total = ExpressionWrapper(
-        F("quantity") * F("unit_price"),
+        F("quantity") * F("unit_price") - F("discount"),
         output_field=DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES),
     )
     return (
         BookingItem.objects.filter(booking__in=_confirmed(campaign_id))
         .values("ticket_type")
-        .annotate(tickets=Sum("quantity"), revenue=Sum(line_total))
+        .annotate(tickets=Sum("quantity"), revenue=Sum(line_total), discounts=Sum("discount"))
         .order_by("ticket_type")
     )
 

@@ -1,6 +1,7 @@
 """Every write of the bookings app: holds, cancellation, expiry, confirmation, refunds.
 
-Lock order, everywhere: booking rows (in id order) first, then ticket-type rows in id order.
+Lock order, everywhere: booking rows (in id order) first, then ticket-type rows in id order,
+then promo-code rows (bookings.codes: a code's use is taken under its lock, after the types).
 `TicketType.reserved` changes only under those ticket-type locks and always equals the seats
 of the pending and confirmed bookings of the type plus its seats on waiting-list offers
 (checked by `manage.py audit_inventory`). Seats released go to the waiting list first, in the
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_event_record
+from bookings.codes import services as codes
 from bookings.models import Booking, BookingItem, Ticket
 from bookings.tickets import services as issued_tickets
 from bookings.waitlist import services as waiting_lists
@@ -127,6 +129,7 @@ def _release_seats(booking_ids: list[int]) -> None:
 def _mark_expired(booking_ids: list[int], now) -> None:
     """Call holding the bookings' row locks, in the transaction that releases their seats."""
     Booking.objects.filter(pk__in=booking_ids).update(status=Booking.Status.EXPIRED, updated_at=now)
+    codes.code_uses_release(booking_ids=booking_ids)
     metrics.count_on_commit(metrics.BOOKINGS, len(booking_ids), outcome="expired")
 
 
@@ -165,12 +168,13 @@ def _request_fingerprint(
     issuance: str,
     holder_names: list[str],
     offer: str = "",
+    code: str = "",
 ) -> str:
-    canonical = json.dumps(
-        [campaign_id, sorted(quantities.items()), issuance, holder_names]
-        + ([offer] if offer else []),
-        separators=(",", ":"),
-    )
+    request = [campaign_id, sorted(quantities.items()), issuance, holder_names]
+    # Added only when given, so that a plain request keeps the fingerprint it always had.
+    request += [f"offer:{offer}"] if offer else []
+    request += [f"code:{code}"] if code else []
+    canonical = json.dumps(request, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -366,6 +370,7 @@ def booking_create(
     holder_names: list[str] | None = None,
     idempotency_key: str = "",
     offer: str = "",
+    code: str = "",
 ) -> Booking:
     """Hold seats for `customer` as a PENDING_PAYMENT booking, or refuse and hold nothing.
 
@@ -379,6 +384,11 @@ def booking_create(
     meet the unique constraint, roll back, and return the winner's booking. The result has
     its items and tickets loaded. With `offer` (a waiting-list offer's token) it books exactly
     the offered seats, already reserved for it, until the offer lapses.
+
+    `code` (promo or access, any case) is checked before the transaction and its use taken
+    under its lock after the seats (InvalidCode, 422, refuses and changes nothing); hidden
+    types need the code that names them. A booking whose total comes to zero is confirmed
+    at once, with its tickets: there is nothing to pay.
     """
     taken = waiting_lists.offer_of_customer(token=offer, customer=customer) if offer else None
     if taken is not None:
@@ -390,12 +400,14 @@ def booking_create(
     seats = sum(quantities.values())
     if len(holder_names) > seats:
         raise _invalid("holder_names", f"At most {seats} holder names for {seats} seats.")
+    code = code.strip()
     fingerprint = _request_fingerprint(
         campaign_id=campaign_id,
         quantities=quantities,
         issuance=issuance,
         holder_names=holder_names,
         offer=offer,
+        code=code.upper(),
     )
     if idempotency_key:
         replayed = _replayed_booking(
@@ -421,6 +433,10 @@ def booking_create(
     campaign = _check_bookable(
         campaign_id=campaign_id, ticket_types=ticket_types, quantities=quantities
     )
+    applied = codes.code_check_for_booking(
+        campaign_id=campaign.pk, code=code, ticket_types=ticket_types, quantities=quantities
+    )
+    discounts = applied.discounts if applied else {}
     names = {t.pk: t.name for t in ticket_types}
     # Unlocked pre-check: once sold out, refusals never queue for the lock. A type whose
     # overdue holds or offers would free seats is decided under the lock, after releasing them.
@@ -445,7 +461,9 @@ def booking_create(
                 campaign=campaign,
                 issuance=issuance,
                 holder_names=holder_names,
-                total=to_money(sum(t.price * quantities[t.pk] for t in ticket_types)),
+                total=to_money(sum(t.price * quantities[t.pk] for t in ticket_types))
+                - (applied.discount if applied else 0),
+                discount=applied.discount if applied else 0,
                 currency=campaign.currency,
                 expires_at=timezone.now() + timedelta(seconds=settings.BOOKING_HOLD_SECONDS),
                 idempotency_key=idempotency_key,
@@ -453,7 +471,11 @@ def booking_create(
             )
             booking_items = BookingItem.objects.bulk_create(
                 BookingItem(
-                    booking=booking, ticket_type=t, quantity=quantities[t.pk], unit_price=t.price
+                    booking=booking,
+                    ticket_type=t,
+                    quantity=quantities[t.pk],
+                    unit_price=t.price,
+                    discount=discounts.get(t.pk, 0),
                 )
                 for t in ticket_types
             )
@@ -476,6 +498,12 @@ def booking_create(
                 # Released holds and waiting-list offers stay: drop only this request's rows.
                 booking.delete()
             else:
+                if applied:
+                    # Refused when used up: the whole transaction rolls back, overdue holds
+                    # included (the expiry job releases those).
+                    codes.code_use_take(
+                        promo_id=applied.promo.pk, booking_id=booking.pk, customer_id=customer.pk
+                    )
                 metrics.count_on_commit(metrics.BOOKINGS, outcome="created")
             availability_changed(campaign.pk)
         if refusal:
@@ -489,6 +517,9 @@ def booking_create(
         if replayed is None:
             raise
         return replayed
+    if booking.total == 0:
+        confirm_booking(booking_id=booking.pk, source="free")
+        return _with_details(Booking.objects).get(pk=booking.pk)
     # Render the answer from memory instead of querying back what was just written.
     booking._prefetched_objects_cache = {
         "items": _loaded(booking.items, booking_items),
@@ -508,6 +539,7 @@ def booking_cancel(*, booking_id: int, customer: User) -> Booking:
                 f"Only a pending booking can be cancelled; this one is {booking.status}."
             )
         _release_seats([booking.pk])
+        codes.code_uses_release(booking_ids=[booking.pk])
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -565,6 +597,7 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
         if booking.campaign.status == Campaign.Status.CANCELLED:
             if booking.status == Booking.Status.PENDING_PAYMENT:
                 _release_seats([booking.pk])
+                codes.code_uses_release(booking_ids=[booking.pk])
                 booking.status = Booking.Status.CANCELLED
                 booking.cancelled_at = timezone.now()
                 booking.save(update_fields=["status", "cancelled_at", "updated_at"])
@@ -587,9 +620,9 @@ def confirm_booking(*, booking_id: int, source: str, actor: User | None = None) 
 
 
 def _reserve_again(booking: Booking) -> bool:
-    """Take the seats of an expired or cancelled booking back if all are still free, and
-    the campaign still sells in the currency the booking was priced in (it may change once
-    no seat is held)."""
+    """Take the seats of an expired or cancelled booking back if all are still free, the
+    campaign still sells in the currency the booking was priced in (it may change once no
+    seat is held), and its code, if any, still has a use left for it."""
     quantities = dict(
         booking.items.order_by("ticket_type_id").values_list("ticket_type_id", "quantity")
     )
@@ -601,6 +634,7 @@ def _reserve_again(booking: Booking) -> bool:
         not booking.campaign.is_on_sale
         or ticket_types[0].campaign.currency != booking.currency
         or any(t.remaining < quantities[t.pk] for t in ticket_types)
+        or not codes.code_use_take_again(booking_id=booking.pk)
     ):
         return False
     TicketType.objects.filter(pk__in=quantities).update(
@@ -629,6 +663,8 @@ def booking_mark_refunded(*, booking_id: int, actor: User | None) -> Booking:
             )
         booking.tickets.update(status=Ticket.Status.VOID)
         _release_seats([booking.pk])
+        # The code's use stays taken unless its seller chose `release_on_refund`.
+        codes.code_uses_release(booking_ids=[booking.pk], refunded=True)
         booking.status = Booking.Status.REFUNDED
         booking.refunded_at = timezone.now()
         booking.save(update_fields=["status", "refunded_at", "updated_at"])
@@ -669,6 +705,7 @@ def campaign_bookings_settle_cancellation(*, campaign_id: int) -> dict[str, int]
             if not booking_ids:
                 break
             _release_seats(booking_ids)
+            codes.code_uses_release(booking_ids=booking_ids)
             Booking.objects.filter(pk__in=booking_ids).update(
                 status=Booking.Status.CANCELLED,
                 cancelled_at=timezone.now(),

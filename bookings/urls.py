@@ -3,6 +3,7 @@
 from django.urls import path
 
 from bookings import api
+from bookings.codes import api as codes_api
 from bookings.tickets import api as tickets_api
 from bookings.waitlist import api as waitlist_api
 
@@ -27,4 +28,6 @@ urlpatterns = [
         waitlist_api.CampaignWaitingLists.as_view(),
         name="api-campaign-waiting-lists",
     ),
+    path("campaigns/<int:pk>/codes/", codes_api.CampaignCodes.as_view(), name="api-campaign-codes"),
+    path("codes/<int:pk>/", codes_api.CodeDetail.as_view(), name="api-code"),
 ]

@@ -12,7 +12,7 @@ from bookings import analytics, selectors, services
 from bookings.forms import BookingForm
 from bookings.models import Booking
 from campaigns import selectors as campaign_selectors
-from campaigns.models import Campaign
+from campaigns.models import CODE_MAX_LENGTH, Campaign
 from core.errors import DomainError
 
 
@@ -24,7 +24,8 @@ def campaign_book(request, slug: str):
     A refusal shows the campaign page again with what was chosen and each error beside its
     ticket type.
     """
-    campaign = campaign_selectors.campaign_get_visible(slug=slug, user=request.user)
+    code = request.POST.get("code", "")[:CODE_MAX_LENGTH]
+    campaign = campaign_selectors.campaign_get_visible(slug=slug, user=request.user, code=code)
     if not campaign.is_on_sale:
         messages.error(request, "This campaign is not on sale.")
         return redirect(campaign.get_absolute_url())
@@ -38,6 +39,7 @@ def campaign_book(request, slug: str):
                 issuance=form.cleaned_data["issuance"],
                 holder_names=form.cleaned_data["holder_names"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                code=form.cleaned_data["code"],
             )
         except services.SoldOut as exc:
             form.add_sold_out(exc.extra["ticket_types"])

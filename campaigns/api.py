@@ -23,7 +23,7 @@ from accounts.models import ManagerInvitation
 from accounts.permissions import AuditDenials, IsSeller
 from campaigns import live, selectors, services
 from campaigns.filters import CampaignFilter
-from campaigns.models import Campaign, TicketType
+from campaigns.models import CODE_MAX_LENGTH, Campaign, TicketType
 from campaigns.validators import validate_attribute_labels, validate_attributes
 from core import limits
 from core.choices import VenueType
@@ -97,6 +97,7 @@ class TicketTypeOutput(serializers.ModelSerializer):
             "sales_end",
             "attributes",
             "attribute_labels",
+            "hidden",
         ]
 
 
@@ -146,6 +147,9 @@ class TicketTypeInput(StrictTypes, serializers.Serializer):
         required=False,
         validators=[validate_attribute_labels],
         help_text="What buyers read for each attribute: {key: label}, keys of `attributes`.",
+    )
+    hidden = serializers.BooleanField(
+        required=False, help_text="Not listed; bookable only with a code that names it."
     )
 
     def validate(self, data):
@@ -283,9 +287,20 @@ class CampaignDetail(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsSeller()]
 
-    @extend_schema(responses={200: CampaignOutput})
+    @extend_schema(
+        responses={200: CampaignOutput},
+        parameters=[
+            OpenApiParameter(
+                "code",
+                OpenApiTypes.STR,
+                required=False,
+                description="A code: the hidden ticket types it unlocks are listed too.",
+            )
+        ],
+    )
     def get(self, request, pk: int):
-        campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user)
+        code = request.query_params.get("code", "")[:CODE_MAX_LENGTH]
+        campaign = selectors.campaign_get_visible(campaign_id=pk, user=request.user, code=code)
         if campaign.seller_id != request.user.pk:
             services.campaign_view_record(campaign_id=campaign.pk)
         return Response(CampaignOutput(campaign).data)

@@ -34,6 +34,7 @@ TICKET_TYPE_FIELDS = (
     "sales_end",
     "attributes",
     "attribute_labels",
+    "hidden",
 )
 
 
@@ -107,6 +108,11 @@ class TicketTypeForm(forms.Form):
     )
     sales_start = forms.DateTimeField(required=False, widget=DATETIME_WIDGET)
     sales_end = forms.DateTimeField(required=False, widget=DATETIME_WIDGET)
+    hidden = forms.BooleanField(
+        required=False,
+        label="Hidden: only with an access code",
+        help_text="Not listed; customers book it with a code that names it.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -42,8 +42,9 @@ RECONNECT_DELAYS = (0.5, 1.0, 2.0, 5.0)
 
 
 def availability_snapshot(campaign_id: int) -> list[dict]:
-    """`[{"id", "remaining"}]` for every ticket type of the campaign, in display order."""
-    rows = TicketType.objects.filter(campaign_id=campaign_id).values_list(
+    """`[{"id", "remaining"}]` for every listed ticket type of the campaign, in display order
+    (hidden types are left out: anyone may watch this)."""
+    rows = TicketType.objects.filter(campaign_id=campaign_id, hidden=False).values_list(
         "id", "capacity", "reserved"
     )
     return [{"id": pk, "remaining": capacity - reserved} for pk, capacity, reserved in rows]

@@ -213,3 +213,68 @@ class CampaignDailyViews(models.Model):
 
     def __str__(self):
         return f"{self.campaign} {self.day}: {self.views}"
+
+
+# Codes customers type: unambiguous characters only (no 0/O, 1/I/L), as booking references.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+GENERATED_CODE_LENGTH = 12  # 31**12, about 59 bits: not guessable at any request rate we allow
+CODE_MAX_LENGTH = 40
+
+
+def normalise_code(text: str) -> str:
+    """The stored form of a code: codes are case-insensitive and ignore outer spaces."""
+    return text.strip().upper()
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(GENERATED_CODE_LENGTH))
+
+
+class PromoCode(models.Model):
+    """A code a seller hands out: a discount (percent, or a fixed amount off each ticket), or
+    an access code. Any code unlocks the hidden ticket types it names in `ticket_types`.
+
+    Defined here, beside the ticket types it applies to, because the campaign page reads it
+    to show unlocked hidden types; the bookings app manages codes and records their uses
+    (bookings.PromoCodeUse), taking this row's lock after the ticket-type locks.
+    """
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percent off"
+        FIXED = "fixed", "Amount off each ticket"
+        ACCESS = "access", "Access only"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="codes")
+    code = models.CharField(max_length=CODE_MAX_LENGTH, help_text="Stored upper case.")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.DecimalField(
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        default=0,
+        help_text="Percent (0 to 100) or an amount in the campaign currency; 0 for access.",
+    )
+    ticket_types = models.ManyToManyField(
+        TicketType, blank=True, related_name="codes", help_text="None: every visible type."
+    )
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Bookings in all.")
+    max_uses_per_customer = models.PositiveIntegerField(null=True, blank=True)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    min_quantity = models.PositiveSmallIntegerField(
+        default=1, help_text="Seats of the types the code applies to, in one booking."
+    )
+    release_on_refund = models.BooleanField(
+        default=False, help_text="A refunded booking gives its use back."
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "code"], name="promo_code_unique"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="promo_code_value_positive"),
+        ]
+
+    def __str__(self):
+        return self.code

@@ -18,7 +18,7 @@ from campaigns.forms import (
     TicketTypeFormSet,
     ticket_type_rows,
 )
-from campaigns.models import Campaign
+from campaigns.models import CODE_MAX_LENGTH, Campaign
 from core.errors import DomainError
 from core.http import client_ip
 
@@ -43,13 +43,16 @@ def home(request):
 
 
 def campaign_detail(request, slug: str):
-    campaign = selectors.campaign_get_visible(slug=slug, user=request.user)
+    """The campaign page; `?code=` lists the hidden types the code unlocks and puts the code
+    in the booking form."""
+    code = request.GET.get("code", "")[:CODE_MAX_LENGTH]
+    campaign = selectors.campaign_get_visible(slug=slug, user=request.user, code=code)
     if campaign.seller_id != request.user.pk:
         services.campaign_view_record(campaign_id=campaign.pk)
     return render(
         request,
         "campaigns/detail.html",
-        {"campaign": campaign, "is_owner": campaign.seller_id == request.user.pk},
+        {"campaign": campaign, "is_owner": campaign.seller_id == request.user.pk, "code": code},
     )
 
 

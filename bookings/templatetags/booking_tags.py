@@ -16,10 +16,11 @@ def new_idempotency_key() -> str:
 
 
 @register.simple_tag
-def booking_form_for(campaign, form=None) -> BookingForm:
+def booking_form_for(campaign, form=None, code="") -> BookingForm:
     """The campaign page's booking form: the refused one (with what was chosen and its
-    errors) when there is one, else a fresh form. The campaigns app cannot build it."""
-    return form or BookingForm(ticket_types=campaign.ticket_types.all())
+    errors) when there is one, else a fresh form carrying the page's `?code=`. The
+    campaigns app cannot build it."""
+    return form or BookingForm(ticket_types=campaign.ticket_types.all(), initial={"code": code})
 
 
 @register.simple_tag

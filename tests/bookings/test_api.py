@@ -37,6 +37,8 @@ def _expected(booking: Booking) -> dict:
         "status": booking.status,
         "issuance": booking.issuance,
         "expires_at": booking.expires_at.isoformat().replace("+00:00", "Z"),
+        "subtotal": str(booking.subtotal),
+        "discount": str(booking.discount),
         "total": str(booking.total),
         "currency": booking.currency,
         "items": [
@@ -44,6 +46,7 @@ def _expected(booking: Booking) -> dict:
                 "ticket_type": i.ticket_type_id,
                 "quantity": i.quantity,
                 "unit_price": str(i.unit_price),
+                "discount": str(i.discount),
             }
             for i in booking.items.all()
         ],
@@ -75,7 +78,7 @@ def test_post_books_and_answers_the_contract_body(client_for, customer, ticket_t
     assert response.json()["total"] == "7500.00"
     assert response.json()["status"] == "pending_payment"
     assert response.json()["items"] == [
-        {"ticket_type": ticket_type.pk, "quantity": 3, "unit_price": "2500.00"}
+        {"ticket_type": ticket_type.pk, "quantity": 3, "unit_price": "2500.00", "discount": "0.00"}
     ]
     assert _reserved(ticket_type) == 3
 
@@ -117,8 +120,8 @@ def test_overdue_holds_cost_queries_only_when_they_are_on_the_booked_types(
         assert client.post(URL, _body(ticket_type)).status_code == 201
 
     # Overdue holds on the booked type: bound the lock wait, lock them, read their seats,
-    # mark them expired.
-    with django_assert_num_queries(12):
+    # mark them expired, release their promo-code uses.
+    with django_assert_num_queries(13):
         assert client.post(URL, _body(other_type)).status_code == 201
     assert Booking.objects.get(pk=elsewhere.pk).status == "expired"
     assert_inventory_clean()

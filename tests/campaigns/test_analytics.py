@@ -117,6 +117,9 @@ def test_analytics_are_zero_before_any_sale(client_for, seller, published):
         "bookings": 0,
         "tickets_sold": 0,
         "revenue": "0.00",
+        "discounts": "0.00",
+        "revenue_before_discounts": "0.00",
+        "codes": [],
         "ticket_types": [
             {
                 "id": regular.pk,

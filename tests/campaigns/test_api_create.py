@@ -50,6 +50,7 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
                 "sales_end": None,
                 "attributes": {"drinks_included": 2, "section": "floor"},
                 "attribute_labels": {},
+                "hidden": False,
             },
             {
                 "id": vip.pk,
@@ -63,6 +64,7 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
                 "sales_end": None,
                 "attributes": {"table_size": 6, "perks": ["bottle", "waiter"]},
                 "attribute_labels": {"table_size": "Seats at the table"},
+                "hidden": False,
             },
         ],
     }

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking, Offer, Ticket, WaitingListEntry
-from campaigns.models import Campaign, TicketType
+from campaigns.models import Campaign, PromoCode, TicketType
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.factories import (
     CampaignFactory,
@@ -43,6 +43,7 @@ class World:
     expired: Booking
     ticket: Ticket
     offer: Offer  # the customer's, on `sold_out`
+    code: PromoCode  # the access code of the hidden type `press`
     sessions: dict[str, str]  # session cookie values of each role's user
 
 
@@ -126,6 +127,12 @@ def _make_world() -> World:
         expires_at=timezone.now() + timedelta(days=1),
     )
     WaitingListEntry.objects.create(ticket_type=sold_out, customer=UserFactory(), quantity=1)
+    press = TicketTypeFactory(
+        campaign=campaign, name="Press pass", price=Decimal("0.00"), hidden=True, position=3
+    )
+    code = PromoCode.objects.create(campaign=campaign, code="PRESS", kind="access", max_uses=20)
+    code.ticket_types.add(press)
+    PromoCode.objects.create(campaign=campaign, code="JAZZ10", kind="percent", value=10)
     CampaignFactory(
         seller=seller,
         title="Afrobeats Live in Kampala",
@@ -187,6 +194,7 @@ def _make_world() -> World:
         expired=Booking.objects.get(pk=expired.pk),
         ticket=ticket,
         offer=offer,
+        code=code,
         sessions=sessions,
     )
 

@@ -175,6 +175,15 @@ CASES = [
     PageCase("campaign-form-edit", "seller", f"{SELLER_CAMPAIGN}/edit/", screenshot=True),
     PageCase("analytics", "seller", f"{SELLER_CAMPAIGN}/analytics/", screenshot=True),
     PageCase("managers", "seller", f"{SELLER_CAMPAIGN}/managers/"),
+    PageCase("seller-codes", "seller", f"{SELLER_CAMPAIGN}/codes/", screenshot=True),
+    PageCase("seller-code-edit", "seller", "/seller/codes/{w.code.pk}/"),
+    PageCase(
+        "campaign-with-code",
+        "customer",
+        "/campaigns/{w.campaign.slug}/?code=press",
+        screenshot=True,
+        live=True,
+    ),
     PageCase("seller-bookings", "seller", f"{SELLER_CAMPAIGN}/bookings/"),
     PageCase(
         "seller-waiting-lists", "seller", f"{SELLER_CAMPAIGN}/waiting-lists/", screenshot=True
