@@ -238,7 +238,7 @@ def test_booking_with_an_offer_books_the_offered_seats(client_for, customer, sma
     assert response.status_code == 201
     booking = Booking.objects.get(pk=response.json()["id"])
     assert response.json()["items"] == [
-        {"ticket_type": small.pk, "quantity": 1, "unit_price": "2500.00"}
+        {"ticket_type": small.pk, "quantity": 1, "unit_price": "2500.00", "discount": "0.00"}
     ]
     assert (booking.customer, booking.status) == (customer, "pending_payment")
     assert Offer.objects.get().status == "booked"
