@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings import analytics, selectors, services
-from bookings.models import Booking, BookingItem, Ticket
+from bookings.models import HOLDER_NAME_LENGTH, Booking, BookingItem, Ticket
 from campaigns import selectors as campaign_selectors
 from core.errors import NotPermitted
 from core.schema import needs_user
@@ -45,6 +45,11 @@ class BookingItemInput(StrictTypes, serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
+class HolderInput(StrictTypes, serializers.Serializer):
+    name = serializers.CharField(max_length=HOLDER_NAME_LENGTH)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+
 class BookingCreateInput(StrictTypes, serializers.Serializer):
     campaign = ObjectIdField()
     items = BookingItemInput(
@@ -54,9 +59,15 @@ class BookingCreateInput(StrictTypes, serializers.Serializer):
         choices=Booking.Issuance.choices, default=Booking.Issuance.SINGLE
     )
     holder_names = serializers.ListField(
-        child=serializers.CharField(max_length=150, allow_blank=True),
+        child=serializers.CharField(max_length=HOLDER_NAME_LENGTH, allow_blank=True),
         required=False,
         max_length=MAX_QUANTITY,
+    )
+    holders = HolderInput(
+        many=True,
+        required=False,
+        max_length=MAX_QUANTITY,
+        help_text="For `separate` issuance: one per ticket, in item order; e-mail optional.",
     )
 
 
@@ -73,6 +84,7 @@ class TicketOutput(serializers.ModelSerializer):
             "id",
             "ticket_type",
             "holder_name",
+            "holder_email",
             "admits",
             "scans_allowed",
             "scans_used",
@@ -153,6 +165,7 @@ class BookingListCreate(generics.ListAPIView):
             items=data.validated_data["items"],
             issuance=data.validated_data["issuance"],
             holder_names=data.validated_data.get("holder_names"),
+            holders=data.validated_data.get("holders"),
             idempotency_key=_idempotency_key(request),
         )
         return Response(BookingOutput(booking).data, status=status.HTTP_201_CREATED)

@@ -36,6 +36,7 @@ def campaign_book(request, slug: str):
                 items=form.cleaned_data["items"],
                 issuance=form.cleaned_data["issuance"],
                 holder_names=form.cleaned_data["holder_names"],
+                holders=form.cleaned_data["holders"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except services.SoldOut as exc:
