@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings import analytics, selectors, services
-from bookings.models import HOLDER_NAME_LENGTH, Booking, BookingItem, Ticket
+from bookings.models import HOLDER_NAME_LENGTH, Booking, BookingItem
+from bookings.tickets.api import TicketOutput
 from campaigns import selectors as campaign_selectors
 from core.errors import NotPermitted
 from core.schema import needs_user
@@ -75,21 +76,6 @@ class BookingItemOutput(serializers.ModelSerializer):
     class Meta:
         model = BookingItem
         fields = ["ticket_type", "quantity", "unit_price"]
-
-
-class TicketOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Ticket
-        fields = [
-            "id",
-            "ticket_type",
-            "holder_name",
-            "holder_email",
-            "admits",
-            "scans_allowed",
-            "scans_used",
-            "status",
-        ]
 
 
 class BookingOutput(serializers.ModelSerializer):

@@ -110,3 +110,19 @@ class BookingForm(forms.Form):
         for row in short:
             left = f"only {row['remaining']} left" if row["remaining"] else "sold out"
             self.add_error(quantity_field_name(row["id"]), f"{row['name']}: {left}.")
+
+
+class HolderForm(forms.Form):
+    """Correct the name on one ticket (My tickets page)."""
+
+    holder_name = forms.CharField(max_length=HOLDER_NAME_LENGTH, label="Name on the ticket")
+    holder_email = forms.EmailField(
+        max_length=254, required=False, label="Holder's e-mail (optional)"
+    )
+
+
+class TransferForm(forms.Form):
+    """Give one ticket to someone else (My tickets page)."""
+
+    name = forms.CharField(max_length=HOLDER_NAME_LENGTH, label="Their name")
+    email = forms.EmailField(max_length=254, label="Their e-mail")

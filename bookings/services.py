@@ -21,8 +21,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_event_record
-from bookings.models import HOLDER_NAME_LENGTH, Booking, BookingItem, Ticket
+from bookings.models import Booking, BookingItem, Ticket
 from bookings.tickets import services as issued_tickets
+from bookings.tickets.holders import clean_holder_name
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
 from core import metrics
@@ -205,14 +206,6 @@ def _clean_quantities(items) -> dict[int, int]:
             raise _invalid("items", "Quantities must be at least 1.")
         quantities[type_id] = quantity
     return dict(sorted(quantities.items()))
-
-
-def clean_holder_name(name: str, *, field: str = "name") -> str:
-    """A holder's name as stored: trimmed, 1 to HOLDER_NAME_LENGTH characters."""
-    name = name.strip()
-    if not name or len(name) > HOLDER_NAME_LENGTH:
-        raise _invalid(field, f"Give a name of 1 to {HOLDER_NAME_LENGTH} characters.")
-    return name
 
 
 def _clean_holders(holders: list[dict], *, issuance: str, seats: int) -> tuple[list, list]:

@@ -43,7 +43,7 @@ class TicketDisplay:
 
     @property
     def when(self) -> str:
-        """"Sat 12 Dec 2026, 19:30 – 23:30 WAT": the venue's clock, as on its poster."""
+        """ "Sat 12 Dec 2026, 19:30 – 23:30 WAT": the venue's clock, as on its poster."""
         zone = self.timezone_name
         starts = format_local(self.starts_at, zone, "D j M Y, H:i")
         if format_local(self.starts_at, zone, "Ymd") == format_local(self.ends_at, zone, "Ymd"):
