@@ -39,7 +39,7 @@ def test_the_country_table_is_the_documented_rule_applied_to_zone_tab():
         return tuple(datetime(2026, m, 15, 12, tzinfo=ZoneInfo(zone)).utcoffset() for m in (1, 7))
 
     expected = {c: z[0] for c, z in zones.items() if len({clock(zone) for zone in z}) == 1}
-    assert DEFAULT_ZONE_BY_COUNTRY == expected
+    assert expected == DEFAULT_ZONE_BY_COUNTRY
 
 
 @pytest.mark.parametrize(
