@@ -63,45 +63,46 @@ def my_tickets(request):
     return _page(request)
 
 
-@login_required
-@require_POST
-def ticket_holder_change(request, pk: int):
+def _act(request, pk: int, *, form, kind: str, action, done) -> object:
+    """Run a service on one of the user's tickets from its form on the page: on success
+    back to the ticket with `done(result)` said; refused, the page again with the form as
+    typed and the refusal beside the field it names."""
     get_object_or_404(tickets.tickets_of_customer(customer=request.user), pk=pk)
-    form = HolderForm(request.POST, prefix=f"h{pk}")
     if form.is_valid():
         try:
-            holders.ticket_holder_change(
+            result = action(
                 ticket_id=pk, user=request.user, ip=client_ip(request), **form.cleaned_data
             )
         except DomainError as exc:
-            _put_beside(form, exc, {"holder_name": "holder_name", "holder_email": "holder_email"})
+            named = [name for name in exc.extra.get("fields", {}) if name in form.fields]
+            form.add_error(named[0] if named else None, exc.detail)
         else:
-            messages.success(request, "Name changed; the ticket's QR code stays the same.")
+            messages.success(request, done(result))
             return redirect(f"/tickets/#ticket-{pk}")
-    return _page(request, (pk, {"holder": form}), status=400)
+    return _page(request, (pk, {kind: form}), status=400)
+
+
+@login_required
+@require_POST
+def ticket_holder_change(request, pk: int):
+    return _act(
+        request,
+        pk,
+        form=HolderForm(request.POST, prefix=f"h{pk}"),
+        kind="holder",
+        action=holders.ticket_holder_change,
+        done=lambda _: "Name changed; the ticket's QR code stays the same.",
+    )
 
 
 @login_required
 @require_POST
 def ticket_transfer(request, pk: int):
-    get_object_or_404(tickets.tickets_of_customer(customer=request.user), pk=pk)
-    form = TransferForm(request.POST, prefix=f"t{pk}")
-    if form.is_valid():
-        try:
-            new = holders.ticket_transfer(
-                ticket_id=pk, user=request.user, ip=client_ip(request), **form.cleaned_data
-            )
-        except DomainError as exc:
-            _put_beside(form, exc, {"name": "name", "email": "email"})
-        else:
-            messages.success(
-                request, f"Ticket sent to {new.holder_name}; your copy no longer admits anyone."
-            )
-            return redirect(f"/tickets/#ticket-{pk}")
-    return _page(request, (pk, {"transfer": form}), status=400)
-
-
-def _put_beside(form, error: DomainError, known: dict[str, str]) -> None:
-    """A refusal of the services beside the field it names, else above the form."""
-    named = [known[name] for name in error.extra.get("fields", {}) if name in known]
-    form.add_error(named[0] if named else None, error.detail)
+    return _act(
+        request,
+        pk,
+        form=TransferForm(request.POST, prefix=f"t{pk}"),
+        kind="transfer",
+        action=holders.ticket_transfer,
+        done=lambda new: f"Ticket sent to {new.holder_name}; your copy no longer admits anyone.",
+    )

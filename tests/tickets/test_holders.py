@@ -1,45 +1,21 @@
 """Names on tickets: given per ticket at booking, corrected until the cut-off, audited."""
 
-import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from pypdf import PdfReader
 
 from accounts.models import AuditEvent
 from bookings import services
 from bookings.models import Booking, Ticket
 from campaigns.models import Campaign, TicketType
 from tests.factories import ManagerFactory, UserFactory
+from tests.tickets.conftest import HOLDERS, pdf_text
 from validation.services import scan_ticket
 
 pytestmark = pytest.mark.django_db
 
 BOOKINGS = "/api/v1/bookings/"
-HOLDERS = [
-    {"name": "Grace Holder", "email": "grace@example.com"},
-    {"name": "Tola Friend"},
-    {"name": "Kwame Mensah", "email": ""},
-]
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
-@pytest.fixture
-def trio(holder, table_type):
-    """Grace's confirmed `separate` booking of three named tickets."""
-    booking = services.booking_create(
-        customer=holder,
-        campaign_id=table_type.campaign_id,
-        items=[{"ticket_type": table_type.pk, "quantity": 3}],
-        issuance="separate",
-        holders=HOLDERS,
-    )
-    services.confirm_booking(booking_id=booking.pk, source="test")
-    return Booking.objects.get(pk=booking.pk)
 
 
 def _tickets(booking) -> list[tuple]:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.test import Client
 from django.utils import timezone
 
 from accounts.models import AuditEvent
@@ -16,26 +17,12 @@ from bookings.tasks import deliver_transferred_ticket
 from bookings.tickets import holders
 from campaigns.models import Campaign
 from tests.factories import ManagerFactory, UserFactory
-from tests.tickets.test_holders import HOLDERS, pdf_text
+from tests.tickets.conftest import HOLDERS, pdf_text
 from validation.services import scan_ticket
 
 pytestmark = pytest.mark.django_db
 
 RECIPIENT = {"email": "Femi@Example.com", "name": "Femi Recipient"}
-
-
-@pytest.fixture
-def trio(holder, table_type):
-    booking = services.booking_create(
-        customer=holder,
-        campaign_id=table_type.campaign_id,
-        items=[{"ticket_type": table_type.pk, "quantity": 3}],
-        issuance="separate",
-        holders=HOLDERS,
-    )
-    services.confirm_booking(booking_id=booking.pk, source="test")
-    mail.outbox.clear()
-    return Booking.objects.get(pk=booking.pk)
 
 
 @pytest.fixture
@@ -290,3 +277,51 @@ def test_a_real_worker_sends_the_transfer_mail_once(celery_tasks, holder, table_
     assert [
         m.to for m in mail.outbox if m.subject.endswith("sent you a ticket for Rooftop Jazz Night")
     ] == [["femi@example.com"]]
+
+
+def test_the_tickets_page_transfers_and_renames_and_shows_refusals_beside_the_field(client, trio):
+    first, second = trio.tickets.order_by("pk")[:2]
+    client.force_login(trio.customer)
+    before = _state(trio)
+
+    own = client.post(
+        f"/tickets/{first.pk}/transfer/",
+        {f"t{first.pk}-name": "Me", f"t{first.pk}-email": "holder@example.com"},
+    )
+    empty = client.post(f"/tickets/{first.pk}/holder/", {f"h{first.pk}-holder_name": " "})
+    stranger = Client()
+    stranger.force_login(UserFactory())
+    foreign = stranger.post(
+        f"/tickets/{first.pk}/transfer/",
+        {f"t{first.pk}-name": "Thief", f"t{first.pk}-email": "thief@example.com"},
+    )
+
+    assert own.status_code == 400
+    assert (
+        f'<ul class="errorlist" id="id_t{first.pk}-email_error">'
+        "<li>You hold this ticket already: give another person&#x27;s e-mail.</li></ul>"
+    ) in own.content.decode()
+    assert 'value="holder@example.com"' in own.content.decode()
+    assert empty.status_code == 400
+    assert f'id="id_h{first.pk}-holder_name_error"><li>This field is required.' in (
+        empty.content.decode()
+    )
+    assert foreign.status_code == 404
+    assert _state(trio) == before
+
+    renamed = client.post(
+        f"/tickets/{second.pk}/holder/",
+        {f"h{second.pk}-holder_name": "Tola Adebayo", f"h{second.pk}-holder_email": ""},
+    )
+    sent = client.post(
+        f"/tickets/{first.pk}/transfer/",
+        {f"t{first.pk}-name": "Femi Recipient", f"t{first.pk}-email": "femi@example.com"},
+    )
+
+    assert renamed.status_code == sent.status_code == 302
+    assert sent["Location"] == f"/tickets/#ticket-{first.pk}"
+    assert Ticket.objects.get(pk=second.pk).holder_name == "Tola Adebayo"
+    assert Ticket.objects.get(transferred_from=first).owner_email == "femi@example.com"
+    page = client.get("/tickets/").content.decode()
+    assert "You transferred this ticket to Femi Recipient" in page
+    assert "Ticket sent to Femi Recipient; your copy no longer admits anyone." in page
