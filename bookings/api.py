@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings import analytics, selectors, services
-from bookings.models import Booking, BookingItem, Ticket
+from bookings.models import HOLDER_NAME_LENGTH, Booking, BookingItem
+from bookings.tickets.api import TicketOutput
 from campaigns import selectors as campaign_selectors
 from campaigns.models import CODE_MAX_LENGTH
 from core.errors import NotPermitted
@@ -47,6 +48,11 @@ class BookingItemInput(StrictTypes, serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
 
 
+class HolderInput(StrictTypes, serializers.Serializer):
+    name = serializers.CharField(max_length=HOLDER_NAME_LENGTH)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+
+
 class BookingCreateInput(StrictTypes, serializers.Serializer):
     campaign = ObjectIdField()
     items = BookingItemInput(
@@ -60,9 +66,15 @@ class BookingCreateInput(StrictTypes, serializers.Serializer):
         choices=Booking.Issuance.choices, default=Booking.Issuance.SINGLE
     )
     holder_names = serializers.ListField(
-        child=serializers.CharField(max_length=150, allow_blank=True),
+        child=serializers.CharField(max_length=HOLDER_NAME_LENGTH, allow_blank=True),
         required=False,
         max_length=MAX_QUANTITY,
+    )
+    holders = HolderInput(
+        many=True,
+        required=False,
+        max_length=MAX_QUANTITY,
+        help_text="For `separate` issuance: one per ticket, in item order; e-mail optional.",
     )
     offer = serializers.CharField(
         max_length=64,
@@ -86,20 +98,6 @@ class BookingItemOutput(serializers.ModelSerializer):
     class Meta:
         model = BookingItem
         fields = ["ticket_type", "quantity", "unit_price", "discount"]
-
-
-class TicketOutput(serializers.ModelSerializer):
-    class Meta:
-        model = Ticket
-        fields = [
-            "id",
-            "ticket_type",
-            "holder_name",
-            "admits",
-            "scans_allowed",
-            "scans_used",
-            "status",
-        ]
 
 
 class BookingOutput(serializers.ModelSerializer):
@@ -184,6 +182,7 @@ class BookingListCreate(generics.ListAPIView):
             items=data.validated_data.get("items", []),
             issuance=data.validated_data["issuance"],
             holder_names=data.validated_data.get("holder_names"),
+            holders=data.validated_data.get("holders"),
             idempotency_key=_idempotency_key(request),
             offer=data.validated_data.get("offer", ""),
             code=data.validated_data.get("code", ""),

@@ -13,6 +13,7 @@ from core.money import DECIMAL_PLACES, MAX_DIGITS
 # Unambiguous characters only (no 0/O, 1/I/L): customers read references aloud at the door.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 REFERENCE_LENGTH = 8
+HOLDER_NAME_LENGTH = 150
 
 
 def new_reference() -> str:
@@ -45,6 +46,9 @@ class Booking(models.Model):
     issuance = models.CharField(max_length=16, choices=Issuance.choices)
     holder_names = models.JSONField(
         default=list, blank=True, help_text="Names for the tickets, in seat order."
+    )
+    holder_emails = models.JSONField(
+        default=list, blank=True, help_text="E-mails beside `holder_names` ('' for none)."
     )
     total = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
     # What a promo code took off; the total is already net of it (subtotal = total + discount).
@@ -165,8 +169,18 @@ class Ticket(models.Model):
     ticket_type = models.ForeignKey(
         "campaigns.TicketType", on_delete=models.PROTECT, related_name="tickets"
     )
-    holder_name = models.CharField(max_length=150, blank=True)
+    holder_name = models.CharField(max_length=HOLDER_NAME_LENGTH, blank=True)
     holder_email = models.EmailField(blank=True)
+    # Who owns the ticket when it is not the buyer: the address a transfer sent it to. Whoever
+    # signs in with that address sees it under "My tickets", account or not at transfer time.
+    owner_email = models.EmailField(blank=True, db_index=True)
+    # The ticket this one replaced by a transfer; one successor at most.
+    transferred_from = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="transferred_to"
+    )
+    emailed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When this ticket alone was e-mailed to its owner."
+    )
     admits = models.PositiveSmallIntegerField(default=1, help_text="Party size of a group ticket.")
     scans_allowed = models.PositiveIntegerField()
     scans_used = models.PositiveIntegerField(default=0)

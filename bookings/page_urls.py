@@ -25,6 +25,10 @@ urlpatterns = [
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("tickets/", ticket_views.my_tickets, name="my-tickets"),
     path(
+        "tickets/<int:pk>/holder/", ticket_views.ticket_holder_change, name="ticket-holder-change"
+    ),
+    path("tickets/<int:pk>/transfer/", ticket_views.ticket_transfer, name="ticket-transfer"),
+    path(
         "seller/campaigns/<int:pk>/bookings/",
         views.seller_campaign_bookings,
         name="seller-campaign-bookings",

@@ -27,6 +27,7 @@ from accounts.services import audit_event_record
 from bookings.codes import services as codes
 from bookings.models import Booking, BookingItem, Ticket
 from bookings.tickets import services as issued_tickets
+from bookings.tickets.holders import clean_holder_name
 from bookings.waitlist import services as waiting_lists
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
@@ -167,11 +168,13 @@ def _request_fingerprint(
     quantities: dict[int, int],
     issuance: str,
     holder_names: list[str],
+    holder_emails: list[str],
     offer: str = "",
     code: str = "",
 ) -> str:
     request = [campaign_id, sorted(quantities.items()), issuance, holder_names]
-    # Added only when given, so that a plain request keeps the fingerprint it always had.
+    # Each added only when given, so that a plain request keeps the fingerprint it always had.
+    request += [holder_emails] if any(holder_emails) else []
     request += [f"offer:{offer}"] if offer else []
     request += [f"code:{code}"] if code else []
     canonical = json.dumps(request, separators=(",", ":"))
@@ -214,6 +217,18 @@ def _clean_quantities(items) -> dict[int, int]:
             raise _invalid("items", "Quantities must be at least 1.")
         quantities[type_id] = quantity
     return dict(sorted(quantities.items()))
+
+
+def _clean_holders(holders: list[dict], *, issuance: str, seats: int) -> tuple[list, list]:
+    """`(names, emails)` of a `separate` booking's holders: one per seat, in seat order, each
+    named; e-mails optional ("" for none), lower-cased."""
+    if issuance != Booking.Issuance.SEPARATE:
+        raise _invalid("holders", "Holders name the tickets of a separate booking.")
+    if len(holders) != seats:
+        raise _invalid("holders", f"Give one holder per ticket: {seats}, not {len(holders)}.")
+    names = [clean_holder_name(holder["name"], field="holders") for holder in holders]
+    emails = [(holder.get("email") or "").strip().lower() for holder in holders]
+    return names, emails
 
 
 def _check_bookable(
@@ -328,6 +343,7 @@ def _take_offer(*, offer, booking: Booking, released: dict[int, int]) -> Conflic
 def _issue_tickets(booking: Booking) -> list[Ticket]:
     """Create the tickets of a booking being confirmed: one per item, or one per seat."""
     names = list(booking.holder_names)
+    emails = list(booking.holder_emails)
     tickets = []
     for item in booking.items.select_related("ticket_type"):
         scans = item.ticket_type.scans_allowed
@@ -349,6 +365,7 @@ def _issue_tickets(booking: Booking) -> list[Ticket]:
                         booking=booking,
                         ticket_type=item.ticket_type,
                         holder_name=names.pop(0) if names else "",
+                        holder_email=emails.pop(0) if emails else "",
                         admits=1,
                         scans_allowed=scans,
                     )
@@ -368,13 +385,16 @@ def booking_create(
     items: list[dict],
     issuance: str,
     holder_names: list[str] | None = None,
+    holders: list[dict] | None = None,
     idempotency_key: str = "",
     offer: str = "",
     code: str = "",
 ) -> Booking:
     """Hold seats for `customer` as a PENDING_PAYMENT booking, or refuse and hold nothing.
 
-    `items` is `[{"ticket_type": id, "quantity": n}]`. Everything that needs no lock runs
+    `items` is `[{"ticket_type": id, "quantity": n}]`. A `separate` booking may name its
+    tickets' `holders` (`[{"name", "email"}]`, one per seat, e-mail optional) or, as before,
+    give some `holder_names` only. Everything that needs no lock runs
     first (checks, prices, an early sold-out answer, the booking rows), so the ticket-type
     rows stay locked for two statements and the commit only. Overdue holds on the types are
     released in the same transaction, under the same ticket-type locks, and stay released
@@ -396,8 +416,13 @@ def booking_create(
     quantities = _clean_quantities(items)
     if issuance not in Booking.Issuance.values:
         raise _invalid("issuance", "Choose single or separate.")
-    holder_names = [name.strip() for name in holder_names or []]
     seats = sum(quantities.values())
+    if holders is not None and holder_names:
+        raise _invalid("holders", "Send holders or holder_names, not both.")
+    if holders is not None:
+        holder_names, holder_emails = _clean_holders(holders, issuance=issuance, seats=seats)
+    else:
+        holder_names, holder_emails = [name.strip() for name in holder_names or []], []
     if len(holder_names) > seats:
         raise _invalid("holder_names", f"At most {seats} holder names for {seats} seats.")
     code = code.strip()
@@ -406,6 +431,7 @@ def booking_create(
         quantities=quantities,
         issuance=issuance,
         holder_names=holder_names,
+        holder_emails=holder_emails,
         offer=offer,
         code=code.upper(),
     )
@@ -461,6 +487,7 @@ def booking_create(
                 campaign=campaign,
                 issuance=issuance,
                 holder_names=holder_names,
+                holder_emails=holder_emails,
                 total=to_money(sum(t.price * quantities[t.pk] for t in ticket_types))
                 - (applied.discount if applied else 0),
                 discount=applied.discount if applied else 0,

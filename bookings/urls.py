@@ -12,6 +12,12 @@ urlpatterns = [
     path("bookings/<int:pk>/", api.BookingDetail.as_view(), name="api-booking"),
     path("bookings/<int:pk>/cancel/", api.BookingCancel.as_view(), name="api-booking-cancel"),
     path("bookings/<int:pk>/pdf/", tickets_api.BookingPdf.as_view(), name="api-booking-pdf"),
+    path("tickets/<int:pk>/", tickets_api.TicketDetail.as_view(), name="api-ticket"),
+    path(
+        "tickets/<int:pk>/transfer/",
+        tickets_api.TicketTransfer.as_view(),
+        name="api-ticket-transfer",
+    ),
     path("tickets/<int:pk>/pdf/", tickets_api.TicketPdf.as_view(), name="api-ticket-pdf"),
     path(
         "campaigns/<int:pk>/analytics/",

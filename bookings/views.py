@@ -38,6 +38,7 @@ def campaign_book(request, slug: str):
                 items=form.cleaned_data["items"],
                 issuance=form.cleaned_data["issuance"],
                 holder_names=form.cleaned_data["holder_names"],
+                holders=form.cleaned_data["holders"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 code=form.cleaned_data["code"],
             )

@@ -119,8 +119,11 @@ class CampaignOutput(serializers.ModelSerializer):
             "country",
             "starts_at",
             "ends_at",
+            "timezone",
             "currency",
             "status",
+            "transfers_allowed",
+            "name_change_cutoff",
             "ticket_types",
         ]
 
@@ -180,6 +183,19 @@ class CampaignInput(StrictTypes, serializers.Serializer):
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
     currency = serializers.ChoiceField(choices=[(code, code) for code in settings.CURRENCIES])
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="IANA time zone of the venue, e.g. `Africa/Lagos`; empty or left out on "
+        "creation: the country's zone where it has one clock, else `UTC`.",
+    )
+    transfers_allowed = serializers.BooleanField(required=False)
+    name_change_cutoff = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Holder names and transfers close here; null: at `starts_at`.",
+    )
     ticket_types = TicketTypeInput(
         many=True, allow_empty=False, max_length=limits.TICKET_TYPES_PER_CAMPAIGN
     )

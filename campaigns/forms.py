@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from campaigns.attributes import attribute_value_text, humanize_key
 from campaigns.models import Campaign
+from campaigns.timezones import default_zone_for_country
 from campaigns.validators import validate_attributes
 from core.limits import (
     ATTRIBUTE_KEY_LENGTH,
@@ -16,6 +17,7 @@ from core.limits import (
     ATTRIBUTES_PER_TICKET_TYPE,
     TICKET_TYPES_PER_CAMPAIGN,
 )
+from core.local_time import is_known_zone, known_zones
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -38,8 +40,43 @@ TICKET_TYPE_FIELDS = (
 )
 
 
+# The tz database also ships aliases and copies (posix/, right/, Etc/, US/...): a seller
+# picks among the Area/City names, plus UTC.
+_ZONE_AREAS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/")
+_ZONE_AREAS += ("Europe/", "Indian/", "Pacific/")
+
+
+def zone_choices(current: str = "") -> list[tuple[str, str]]:
+    names = {zone for zone in known_zones() if zone.startswith(_ZONE_AREAS)} | {"UTC"}
+    if current:
+        names.add(current)
+    return [("", "From the venue's country")] + [
+        (name, name.replace("_", " ")) for name in sorted(names)
+    ]
+
+
+def form_zone(data, campaign: Campaign | None) -> str:
+    """The zone the campaign form reads and shows times in: the one chosen in the posted
+    form, else its country's (what the services will give it), else the campaign's own."""
+    if data:
+        chosen = data.get("timezone", "")
+        if is_known_zone(chosen):
+            return chosen
+        if not chosen and data.get("country"):
+            return default_zone_for_country(data["country"])
+    return campaign.timezone if campaign else "UTC"
+
+
 class CampaignForm(forms.ModelForm):
+    """Its times are read and shown in the campaign's zone: bind and render it under
+    `timezone.override(form_zone(...))`, as the seller's pages do."""
+
     currency = forms.ChoiceField(choices=[(code, code) for code in settings.CURRENCIES])
+    timezone = forms.ChoiceField(
+        required=False,
+        label="Time zone",
+        help_text="The times on this page are the venue's local times in this zone.",
+    )
 
     class Meta:
         model = Campaign
@@ -51,21 +88,34 @@ class CampaignForm(forms.ModelForm):
             "venue_address",
             "city",
             "country",
+            "timezone",
             "starts_at",
             "ends_at",
             "currency",
+            "transfers_allowed",
+            "name_change_cutoff",
         ]
         labels = {
             "venue_name": "Venue",
             "venue_address": "Address",
-            "starts_at": "Starts (UTC)",
-            "ends_at": "Ends (UTC)",
+            "starts_at": "Starts (local time)",
+            "ends_at": "Ends (local time)",
+            "transfers_allowed": "Buyers may transfer tickets to someone else",
+            "name_change_cutoff": "Names and transfers close at (local time)",
         }
+        help_texts = {"name_change_cutoff": "Leave empty to close them when the campaign starts."}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "starts_at": DATETIME_WIDGET,
             "ends_at": DATETIME_WIDGET,
+            "name_change_cutoff": DATETIME_WIDGET,
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = zone_choices(self.instance.timezone)
+        if self.instance.pk is None:
+            self.initial["timezone"] = ""  # from the country, unless the seller picks one
 
 
 def parse_attribute_value(text: str):

@@ -17,9 +17,11 @@ from accounts.models import ManagerInvitation, Role, User
 from accounts.services import audit_event_record
 from campaigns import analytics, live
 from campaigns.models import Campaign, CampaignDailyViews, CampaignKey, TicketType
+from campaigns.timezones import default_zone_for_country
 from campaigns.validators import validate_attribute_labels
 from core.crypto import new_key
 from core.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
+from core.local_time import is_known_zone
 from core.locking import lock, lock_one
 
 EDITABLE_STATUSES = (Campaign.Status.DRAFT, Campaign.Status.PUBLISHED)
@@ -96,8 +98,11 @@ def _check_rules(
 ) -> None:
     """The rules of a new campaign (`campaign` None) or of changes to one, for the API and
     the pages alike: it ends after it starts, a start set or moved is in the future, and each
-    ticket type's sales end after they start. Raises InvalidCampaign naming every fault."""
+    ticket type's sales end after they start, the time zone is an IANA name. Raises
+    InvalidCampaign naming every fault."""
     errors: dict[str, list] = {}
+    if "timezone" in fields and not is_known_zone(fields["timezone"]):
+        errors["timezone"] = [f"Unknown time zone {fields['timezone']!r}: use an IANA name."]
     starts = fields.get("starts_at", campaign.starts_at if campaign else None)
     ends = fields.get("ends_at", campaign.ends_at if campaign else None)
     if ends <= starts:
@@ -105,6 +110,9 @@ def _check_rules(
     moved = "starts_at" in fields and (campaign is None or starts != campaign.starts_at)
     if moved and starts <= timezone.now():
         errors["starts_at"] = ["The start must be in the future."]
+    cutoff = fields.get("name_change_cutoff", campaign.name_change_cutoff if campaign else None)
+    if cutoff and cutoff > starts:
+        errors["name_change_cutoff"] = ["Name changes and transfers must close by the start."]
     windows = [
         _sales_window_errors(item, current_types.get(item.get("id"))) for item in ticket_types or []
     ]
@@ -143,9 +151,11 @@ def _check_attribute_labels(ticket_type: TicketType, *, labels_given: bool) -> N
 def campaign_create(
     *, seller: User, ticket_types: list[dict], ip: str | None = None, **fields
 ) -> Campaign:
-    """A DRAFT campaign with its ticket types and its first QR key (version 1)."""
+    """A DRAFT campaign with its ticket types and its first QR key (version 1). Without a
+    `timezone` (or with an empty one) it takes its country's (campaigns.timezones)."""
     if seller.role != Role.SELLER:
         raise NotPermitted("Only approved sellers can create campaigns.")
+    fields["timezone"] = fields.get("timezone") or default_zone_for_country(fields["country"])
     _check_rules(campaign=None, fields=fields, ticket_types=ticket_types, current_types={})
     new_types = [
         TicketType(position=position, **item) for position, item in enumerate(ticket_types)
@@ -224,6 +234,8 @@ def campaign_update(
             ticket_type.pk: ticket_type
             for ticket_type in lock(TicketType.objects.filter(campaign=campaign))
         }
+        if "timezone" in fields and not fields["timezone"]:
+            fields["timezone"] = default_zone_for_country(fields.get("country", campaign.country))
         _check_rules(
             campaign=campaign, fields=fields, ticket_types=ticket_types, current_types=locked
         )

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors as accounts_selectors
@@ -16,11 +17,13 @@ from campaigns.forms import (
     CampaignForm,
     ManagerForm,
     TicketTypeFormSet,
+    form_zone,
     ticket_type_rows,
 )
 from campaigns.models import CODE_MAX_LENGTH, Campaign
 from core.errors import DomainError
 from core.http import client_ip
+from core.local_time import zone_of
 
 PAGE_SIZE = 12
 
@@ -86,8 +89,14 @@ def _initial_rows(campaign: Campaign) -> list[dict]:
 @seller_required
 @require_http_methods(["GET", "POST"])
 def campaign_edit(request, pk: int | None = None):
-    """Create (no pk) or edit a campaign with its ticket-type rows."""
+    """Create (no pk) or edit a campaign with its ticket-type rows; the times typed and shown
+    are the venue's local times."""
     campaign = _own_campaign(request, pk) if pk else None
+    with timezone.override(zone_of(form_zone(request.POST, campaign))):
+        return _campaign_form(request, campaign)
+
+
+def _campaign_form(request, campaign: Campaign | None):
     form = CampaignForm(request.POST or None, instance=campaign)
     rows = TicketTypeFormSet(
         request.POST or None,

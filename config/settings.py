@@ -117,7 +117,7 @@ TEMPLATES = [
                 "accounts.context_processors.sign_in",
                 "accounts.context_processors.invitations",
             ],
-            "libraries": {"money": "core.money_tags"},
+            "libraries": {"money": "core.money_tags", "local_time": "core.local_time_tags"},
         },
     },
 ]

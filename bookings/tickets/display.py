@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import segno
-from django.utils import dateformat, timezone
 
 from bookings.models import Booking, Ticket
 from campaigns.attributes import attribute_rows
+from core.local_time import format_local
 
 QR_ERROR_LEVEL = "m"
 QR_SCALE = 4
@@ -30,8 +29,8 @@ class TicketDisplay:
     ticket_id: int
     campaign_title: str
     venue: str
-    starts_local: datetime
-    ends_local: datetime
+    starts_at: datetime
+    ends_at: datetime
     timezone_name: str
     ticket_type: str
     attributes: list[tuple[str, str]]
@@ -44,9 +43,12 @@ class TicketDisplay:
 
     @property
     def when(self) -> str:
-        """Formatted here: template date filters would convert to the site's timezone."""
-        starts = dateformat.format(self.starts_local, "D j M Y, H:i")
-        return f"{starts} – {dateformat.format(self.ends_local, 'H:i')} ({self.timezone_name})"
+        """ "Sat 12 Dec 2026, 19:30 – 23:30 WAT": the venue's clock, as on its poster."""
+        zone = self.timezone_name
+        starts = format_local(self.starts_at, zone, "D j M Y, H:i")
+        if format_local(self.starts_at, zone, "Ymd") == format_local(self.ends_at, zone, "Ymd"):
+            return f"{starts} – {format_local(self.ends_at, zone, 'H:i T')}"
+        return f"{starts} – {format_local(self.ends_at, zone)}"
 
 
 def ticket_display(ticket: Ticket) -> TicketDisplay:
@@ -54,7 +56,6 @@ def ticket_display(ticket: Ticket) -> TicketDisplay:
     loaded. Times are shown in the campaign's own timezone, as printed on a venue's poster."""
     booking = ticket.booking
     campaign = booking.campaign
-    zone = ZoneInfo(campaign.timezone)
     venue = ", ".join(
         part for part in (campaign.venue_name, campaign.venue_address, campaign.city) if part
     )
@@ -62,8 +63,8 @@ def ticket_display(ticket: Ticket) -> TicketDisplay:
         ticket_id=ticket.pk,
         campaign_title=campaign.title,
         venue=venue,
-        starts_local=timezone.localtime(campaign.starts_at, zone),
-        ends_local=timezone.localtime(campaign.ends_at, zone),
+        starts_at=campaign.starts_at,
+        ends_at=campaign.ends_at,
         timezone_name=campaign.timezone,
         ticket_type=ticket.ticket_type.name,
         attributes=attribute_rows(

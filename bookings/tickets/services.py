@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -91,7 +92,7 @@ def campaign_tickets_reissue(*, campaign_id: int) -> int:
         .values_list("pk", flat=True)
     )
     for booking_id in booking_ids:
-        _booking_pdf_drop(booking_id)
+        booking_pdf_drop(booking_id)
     return reissued
 
 
@@ -109,7 +110,11 @@ def bookings_of_customer(*, customer: User):
 
 
 def tickets_of_customer(*, customer: User):
-    return Ticket.objects.filter(booking__customer=customer)
+    """The tickets `customer` holds: those of their bookings they kept, and those transferred
+    to their address (`Ticket.owner_email`), whoever bought them."""
+    return Ticket.objects.filter(
+        Q(booking__customer=customer, owner_email="") | Q(owner_email=customer.email)
+    )
 
 
 def campaign_by_id_or_slug(value: str) -> Campaign | None:
@@ -141,13 +146,14 @@ def tickets_upcoming_for_customer(*, customer: User) -> list[Ticket]:
 
 
 def tickets_for_pdf(tickets):
-    """A ticket queryset with what a printed ticket shows, in booking order."""
-    return tickets.select_related("booking__campaign", "booking__customer", "ticket_type").order_by(
-        "pk"
-    )
+    """A ticket queryset with what a printed ticket shows (and who it went to, if it was
+    transferred), in booking order."""
+    return tickets.select_related(
+        "booking__campaign", "booking__customer", "ticket_type", "transferred_to"
+    ).order_by("pk")
 
 
-def _booking_pdf_drop(booking_id: int) -> None:
+def booking_pdf_drop(booking_id: int) -> None:
     with transaction.atomic():
         booking = lock_one(Booking.objects, pk=booking_id)
         if booking.tickets_pdf.name:
@@ -169,7 +175,9 @@ def booking_pdf_ensure(*, booking_id: int, force: bool = False) -> str:
         previous = booking.tickets_pdf.name
         if previous and not force and default_storage.exists(previous):
             return previous
-        content = pdf.render_tickets(list(tickets_for_pdf(booking.tickets.all())))
+        # The buyer's tickets: those transferred away are the recipients' to print.
+        kept = booking.tickets.filter(owner_email="")
+        content = pdf.render_tickets(list(tickets_for_pdf(kept)))
         booking.tickets_pdf.save(
             f"{booking.reference}-{secrets.token_hex(8)}.pdf", ContentFile(content), save=False
         )

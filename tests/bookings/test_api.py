@@ -55,6 +55,7 @@ def _expected(booking: Booking) -> dict:
                 "id": t.pk,
                 "ticket_type": t.ticket_type_id,
                 "holder_name": t.holder_name,
+                "holder_email": t.holder_email,
                 "admits": t.admits,
                 "scans_allowed": t.scans_allowed,
                 "scans_used": t.scans_used,

@@ -18,7 +18,9 @@ def _book_form(ticket_type, quantity, **extra):
     return {
         f"quantity_{ticket_type.pk}": quantity,
         "issuance": "separate",
-        "holder_names": "Ada\n\nBola\n",
+        "holder_1_name": " Ada ",
+        "holder_1_email": "ada@example.com",
+        "holder_2_name": "Bola",
         "idempotency_key": "form-1",
         **extra,
     }
@@ -35,6 +37,7 @@ def test_booking_form_holds_seats_and_lands_on_the_booking_page(client, customer
     assert response.status_code == again.status_code == 302
     assert response["Location"] == again["Location"] == f"/bookings/{booking.pk}/"
     assert booking.holder_names == ["Ada", "Bola"]
+    assert booking.holder_emails == ["ada@example.com", ""]
     assert booking.issuance == "separate"
     assert TicketType.objects.get(pk=ticket_type.pk).reserved == 2
     page = client.get(response["Location"])
@@ -83,7 +86,8 @@ def test_a_refused_quantity_is_named_beside_its_type_and_everything_typed_stays(
     assert f'aria-invalid="true" aria-describedby="quantity_{ticket_type.pk}_error"' in html
     assert f'name="quantity_{vip.pk}" min="0" max="4" value="3">' in html
     assert 'value="separate" required id="id_issuance_1" checked' in html
-    assert "Ada\n\nBola\n</textarea>" in html
+    assert 'name="holder_1_name" value=" Ada " maxlength="150" id="id_holder_1_name">' in html
+    assert 'name="holder_1_email" value="ada@example.com" maxlength="254"' in html
     assert f'action="/campaigns/{ticket_type.campaign.slug}/book/#tickets"' in html
     assert Booking.objects.count() == 0
     assert TicketType.objects.get(pk=vip.pk).reserved == 0

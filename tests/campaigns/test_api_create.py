@@ -35,8 +35,11 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
         "country": "NG",
         "starts_at": body["starts_at"].replace("+00:00", "Z"),
         "ends_at": body["ends_at"].replace("+00:00", "Z"),
+        "timezone": "Africa/Lagos",
         "currency": "NGN",
         "status": "draft",
+        "transfers_allowed": True,
+        "name_change_cutoff": None,
         "ticket_types": [
             {
                 "id": regular.pk,

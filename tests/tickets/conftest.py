@@ -1,13 +1,25 @@
 """Fixtures of the tickets tests: a confirmed booking with tickets, files in a temp dir."""
 
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
+from pypdf import PdfReader
 
 from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
 
 # 19:30 in Lagos (UTC+1), where the campaign happens.
 STARTS_AT = datetime(2030, 6, 1, 18, 30, tzinfo=UTC)
+HOLDERS = [
+    {"name": "Grace Holder", "email": "grace@example.com"},
+    {"name": "Tola Friend"},
+    {"name": "Kwame Mensah", "email": ""},
+]
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +62,22 @@ def holder(db):
 def group_booking(confirm, holder, table_type):
     """One group ticket admitting 3, held by Grace."""
     return confirm(holder, table_type, quantity=3, issuance="single")
+
+
+@pytest.fixture
+def trio(holder, table_type):
+    """Grace's confirmed `separate` booking of three tickets named by HOLDERS (its e-mail
+    cleared)."""
+    from bookings import services
+    from bookings.models import Booking
+
+    booking = services.booking_create(
+        customer=holder,
+        campaign_id=table_type.campaign_id,
+        items=[{"ticket_type": table_type.pk, "quantity": 3}],
+        issuance="separate",
+        holders=HOLDERS,
+    )
+    services.confirm_booking(booking_id=booking.pk, source="test")
+    mail.outbox.clear()
+    return Booking.objects.get(pk=booking.pk)

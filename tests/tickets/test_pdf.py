@@ -61,7 +61,7 @@ def test_a_group_ticket_page_shows_everything_and_its_qr_reads_back(group_bookin
     assert _pages_text(content) == [
         "Rooftop Jazz Night\n"
         "Eko Hall, 1 Marina Road, Lagos\n"
-        "Sat 1 Jun 2030, 19:30 – 00:30 (Africa/Lagos)\n"
+        "Sat 1 Jun 2030, 19:30 – Sun 2 Jun 2030, 00:30 WAT\n"
         "VIP Table\n"
         "Admits 3\n"
         "Holder Grace Holder\n"
