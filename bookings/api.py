@@ -2,6 +2,7 @@
 sales analytics."""
 
 import django_filters
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,7 +18,9 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings import analytics, selectors, services
-from bookings.models import Booking, BookingItem, Ticket
+from bookings.models import Booking, BookingItem, Receipt, Ticket
+from bookings.receipts import services as receipts
+from bookings.tickets.api import _PdfView
 from campaigns import selectors as campaign_selectors
 from core.errors import NotPermitted
 from core.schema import needs_user
@@ -83,6 +86,7 @@ class TicketOutput(serializers.ModelSerializer):
 class BookingOutput(serializers.ModelSerializer):
     items = BookingItemOutput(many=True, read_only=True)
     tickets = TicketOutput(many=True, read_only=True)
+    receipt_number = serializers.SerializerMethodField()
 
     class Meta:
         model = Booking
@@ -99,7 +103,13 @@ class BookingOutput(serializers.ModelSerializer):
             "tickets",
             "created_at",
             "confirmed_at",
+            "receipt_number",
         ]
+
+    def get_receipt_number(self, booking) -> str | None:
+        """The paid booking's receipt number (`R-000042`), null before payment."""
+        receipts = [r for r in booking.receipts.all() if r.kind == Receipt.Kind.RECEIPT]
+        return receipts[0].display_number if receipts else None
 
 
 class BookingFilter(django_filters.FilterSet):
@@ -231,3 +241,31 @@ class CampaignAnalytics(AuditDenials, APIView):
         if campaign.seller_id != request.user.pk and request.user.role != Role.SUPER_ADMIN:
             raise NotPermitted("Only the campaign's seller can see its analytics.")
         return Response(analytics.campaign_analytics(campaign=campaign))
+
+
+class ReceiptKindInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Receipt.Kind.choices, default=Receipt.Kind.RECEIPT)
+
+
+class BookingReceipt(_PdfView):
+    """The receipt of a paid booking (`?kind=credit_note`: the credit note of its refund), for
+    its customer, the campaign's seller or a super admin."""
+
+    @extend_schema(
+        parameters=[ReceiptKindInput],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such booking of yours, or no such document yet"),
+        },
+    )
+    def get(self, request, pk: int):
+        data = ReceiptKindInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        receipt, content = receipts.receipt_pdf(
+            booking_id=pk, user=request.user, kind=data.validated_data["kind"]
+        )
+        return HttpResponse(
+            content,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{receipt.display_number}.pdf"'},
+        )

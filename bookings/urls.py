@@ -10,6 +10,7 @@ urlpatterns = [
     path("bookings/<int:pk>/", api.BookingDetail.as_view(), name="api-booking"),
     path("bookings/<int:pk>/cancel/", api.BookingCancel.as_view(), name="api-booking-cancel"),
     path("bookings/<int:pk>/pdf/", tickets_api.BookingPdf.as_view(), name="api-booking-pdf"),
+    path("bookings/<int:pk>/receipt/", api.BookingReceipt.as_view(), name="api-booking-receipt"),
     path("tickets/<int:pk>/pdf/", tickets_api.TicketPdf.as_view(), name="api-ticket-pdf"),
     path(
         "campaigns/<int:pk>/analytics/",

@@ -53,12 +53,21 @@ class CampaignForm(forms.ModelForm):
             "starts_at",
             "ends_at",
             "currency",
+            "refund_policy",
+            "refund_days_before",
+            "vat_rate",
         ]
         labels = {
             "venue_name": "Venue",
             "venue_address": "Address",
             "starts_at": "Starts (UTC)",
             "ends_at": "Ends (UTC)",
+            "refund_days_before": "Refunds until (days before the start)",
+            "vat_rate": "VAT included in prices (%)",
+        }
+        help_texts = {
+            "refund_days_before": "With “Until some days before the start” only.",
+            "vat_rate": "Shown on receipts; 0 when you charge no VAT.",
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),

@@ -95,8 +95,9 @@ def _check_rules(
     current_types: dict[int, TicketType],
 ) -> None:
     """The rules of a new campaign (`campaign` None) or of changes to one, for the API and
-    the pages alike: it ends after it starts, a start set or moved is in the future, and each
-    ticket type's sales end after they start. Raises InvalidCampaign naming every fault."""
+    the pages alike: it ends after it starts, a start set or moved is in the future, a refund
+    policy "until N days before" names N, and each ticket type's sales end after they start.
+    Raises InvalidCampaign naming every fault."""
     errors: dict[str, list] = {}
     starts = fields.get("starts_at", campaign.starts_at if campaign else None)
     ends = fields.get("ends_at", campaign.ends_at if campaign else None)
@@ -105,6 +106,10 @@ def _check_rules(
     moved = "starts_at" in fields and (campaign is None or starts != campaign.starts_at)
     if moved and starts <= timezone.now():
         errors["starts_at"] = ["The start must be in the future."]
+    policy = fields.get("refund_policy", campaign.refund_policy if campaign else None)
+    days = fields.get("refund_days_before", campaign.refund_days_before if campaign else None)
+    if policy == Campaign.RefundPolicy.UNTIL_DAYS_BEFORE and days is None:
+        errors["refund_days_before"] = ["Give the days before the start that refunds end."]
     windows = [
         _sales_window_errors(item, current_types.get(item.get("id"))) for item in ticket_types or []
     ]

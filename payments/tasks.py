@@ -61,3 +61,14 @@ def send_refund_notice(self, payment_id: int) -> bool:
         return services.payment_mark_refund_emailed(payment_id=payment_id, send=_send_refund_notice)
     except OSError as exc:  # SMTP unreachable: try again later
         raise self.retry(exc=exc) from exc
+
+
+@runs(services.refund_request_complete)
+@shared_task(bind=True, max_retries=10, default_retry_delay=120)
+def complete_refund_request(self, request_id: int) -> str:
+    """After a refund request is approved: refund through the gateway; retried while the
+    gateway does not answer or refuses for now."""
+    try:
+        return services.refund_request_complete(request_id=request_id)
+    except (services.GatewayDown, services.GatewayRefused, services.RefundInProgress) as exc:
+        raise self.retry(exc=exc) from exc
