@@ -75,6 +75,19 @@ class CampaignForm(forms.ModelForm):
             "ends_at": DATETIME_WIDGET,
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out of a post (an older form), the policy and the rate stay as they are.
+        for name in ("refund_policy", "vat_rate"):
+            self.fields[name].required = False
+
+    def clean_refund_policy(self):
+        return self.cleaned_data["refund_policy"] or self.instance.refund_policy
+
+    def clean_vat_rate(self):
+        rate = self.cleaned_data["vat_rate"]
+        return self.instance.vat_rate if rate is None else rate
+
 
 def parse_attribute_value(text: str):
     """What a seller types, as the attribute value filters match: "yes"/"no" are true/false,

@@ -96,8 +96,8 @@ def _check_rules(
 ) -> None:
     """The rules of a new campaign (`campaign` None) or of changes to one, for the API and
     the pages alike: it ends after it starts, a start set or moved is in the future, a refund
-    policy "until N days before" names N, and each ticket type's sales end after they start.
-    Raises InvalidCampaign naming every fault."""
+    policy "until N days before" names N, VAT is a percentage, and each ticket type's sales
+    end after they start. Raises InvalidCampaign naming every fault."""
     errors: dict[str, list] = {}
     starts = fields.get("starts_at", campaign.starts_at if campaign else None)
     ends = fields.get("ends_at", campaign.ends_at if campaign else None)
@@ -110,6 +110,8 @@ def _check_rules(
     days = fields.get("refund_days_before", campaign.refund_days_before if campaign else None)
     if policy == Campaign.RefundPolicy.UNTIL_DAYS_BEFORE and days is None:
         errors["refund_days_before"] = ["Give the days before the start that refunds end."]
+    if not 0 <= fields.get("vat_rate", 0) < 100:
+        errors["vat_rate"] = ["VAT is a percentage from 0 to 99.99."]
     windows = [
         _sales_window_errors(item, current_types.get(item.get("id"))) for item in ticket_types or []
     ]

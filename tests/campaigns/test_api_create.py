@@ -37,6 +37,8 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
         "ends_at": body["ends_at"].replace("+00:00", "Z"),
         "currency": "NGN",
         "status": "draft",
+        "refund_policy": {"kind": "none", "days": None},
+        "vat_rate": "0.00",
         "ticket_types": [
             {
                 "id": regular.pk,
