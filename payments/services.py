@@ -448,6 +448,10 @@ def payment_refund(*, booking_id: int, actor: User | None, reason: str = "reques
         ledger_record_refund(booking=booking)
         refunded = booking.payments.filter(status=Payment.Status.REFUNDED).first()
         credit_note_issue(booking_id=booking.pk, payment_reference=refunded.tx_ref)
+        # Whichever path refunded it (approval, the seller's button, a cancellation).
+        RefundRequest.objects.filter(booking=booking, status__in=REFUND_REQUEST_OPEN).update(
+            status=RefundRequest.Status.REFUNDED, updated_at=timezone.now()
+        )
         enqueue_on_commit(notices.refund_completed_notify, booking_id=booking.pk)
     return booking
 
@@ -455,6 +459,9 @@ def payment_refund(*, booking_id: int, actor: User | None, reason: str = "reques
 # --- Refund requests -------------------------------------------------------------------
 # Lock order: a request row, or the booking row when a request is made; payment_refund, which
 # locks the payment then the booking, runs after those transactions commit.
+
+
+REFUND_REQUEST_OPEN = (RefundRequest.Status.PENDING, RefundRequest.Status.APPROVED)
 
 
 class RefundNotAllowed(Conflict):
@@ -589,16 +596,14 @@ def refund_request_decline(
 
 def refund_request_complete(*, request_id: int) -> str:
     """Send an approved request's refund through the gateway (`payment_refund`, which sends
-    a payment's refund once however many callers race) and mark it refunded. A gateway
-    failure raises, for the task to retry; a request not approved is left as it is."""
+    a payment's refund once however many callers race, and marks the request refunded). A
+    gateway failure, or a refund of the payment in flight elsewhere, raises for the task to
+    retry; reconciliation re-enqueues approved requests left behind. Returns the status."""
     request = RefundRequest.objects.get(pk=request_id)
-    if request.status != RefundRequest.Status.APPROVED:
-        return request.status
-    payment_refund(booking_id=request.booking_id, actor=request.decided_by, reason="requested")
-    RefundRequest.objects.filter(pk=request_id, status=RefundRequest.Status.APPROVED).update(
-        status=RefundRequest.Status.REFUNDED, updated_at=timezone.now()
-    )
-    return RefundRequest.Status.REFUNDED
+    if request.status == RefundRequest.Status.APPROVED:
+        payment_refund(booking_id=request.booking_id, actor=request.decided_by, reason="requested")
+        request.refresh_from_db()
+    return request.status
 
 
 # --- Cancelled campaigns -----------------------------------------------------------------
@@ -759,7 +764,8 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
     """Verify payments nobody reported for a while, so a lost webhook never loses a sale.
 
     Also sends refunds still due, gives up checkouts unpaid after ABANDON_AFTER, and
-    re-enqueues webhooks whose processing never finished. Safe to run in parallel.
+    re-enqueues webhooks whose processing never finished and approved refund requests whose
+    refund is not done. Safe to run in parallel.
     """
     now = now or timezone.now()
     counts = {outcome.value: 0 for outcome in VerifyOutcome} | {"abandoned": 0, "webhooks": 0}
@@ -786,6 +792,14 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
     for event_id in stale_webhooks:
         enqueue(webhook_event_process, event_id=event_id)
         counts["webhooks"] += 1
+    approved = list(
+        RefundRequest.objects.filter(
+            status=RefundRequest.Status.APPROVED, updated_at__lte=now - RECONCILE_AFTER
+        ).values_list("pk", flat=True)[:limit]
+    )
+    for request_id in approved:
+        enqueue(refund_request_complete, request_id=request_id)
+    counts["refund_requests"] = len(approved)
     logger.info("Payments reconciled: %s", counts)
     return counts
 

@@ -1,5 +1,5 @@
 """Background work of the payments app: webhook processing, reconciliation, refunds of
-cancelled campaigns, refund notices.
+cancelled campaigns and of approved refund requests, refund notices.
 
 Thin and idempotent: late acks may run any of them twice.
 """
@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from core.tasks import runs
 from payments import services
+from payments.models import RefundRequest
 
 
 @runs(services.webhook_event_process)
@@ -71,4 +72,6 @@ def complete_refund_request(self, request_id: int) -> str:
     try:
         return services.refund_request_complete(request_id=request_id)
     except (services.GatewayDown, services.GatewayRefused, services.RefundInProgress) as exc:
+        if self.request.is_eager:  # in-process: reconciliation enqueues it again later
+            return RefundRequest.Status.APPROVED
         raise self.retry(exc=exc) from exc
