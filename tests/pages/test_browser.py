@@ -158,6 +158,8 @@ CASES = [
     PageCase("managers", "seller", f"{SELLER_CAMPAIGN}/managers/"),
     PageCase("seller-bookings", "seller", f"{SELLER_CAMPAIGN}/bookings/"),
     PageCase("door-scans", "seller", f"{SELLER_CAMPAIGN}/scans/"),
+    PageCase("message-buyers", "seller", f"{SELLER_CAMPAIGN}/message/"),
+    PageCase("refund-requests", "seller", "/seller/refund-requests/"),
     PageCase("finance", "seller", "/seller/finance/", screenshot=True),
     PageCase("finance-errors", "seller", act=withdraw_too_much),
     PageCase("scanner", "manager", "/scan/", screenshot=True),
