@@ -107,7 +107,10 @@ class BookingOutput(serializers.ModelSerializer):
         ]
 
     def get_receipt_number(self, booking) -> str | None:
-        """The paid booking's receipt number (`R-000042`), null before payment."""
+        """The paid booking's receipt number (`R-000042`), null before payment (and then
+        not looked up: a new booking's answer costs no query)."""
+        if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.REFUNDED):
+            return None
         receipts = [r for r in booking.receipts.all() if r.kind == Receipt.Kind.RECEIPT]
         return receipts[0].display_number if receipts else None
 
