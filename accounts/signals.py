@@ -34,16 +34,13 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(throttle_tripped, dispatch_uid="accounts.audit_throttle_trip")
 def audit_throttle_trip(sender, request, scope, rate, **kwargs):
-    """Sent once per budget and window, so a flood leaves one event a window."""
+    """Sent once per budget and window, so a flood leaves one event a window. A budget a
+    service counts itself (a campaign's messages) comes without a request."""
     user = getattr(request, "user", None)
+    where = {"method": request.method, "path": request.path[:200]} if request else {}
     audit_event_record(
         actor=user if user is not None and user.is_authenticated else None,
         action="throttle.tripped",
-        ip=client_ip(request),
-        metadata={
-            "scope": scope,
-            "rate": rate,
-            "method": request.method,
-            "path": request.path[:200],
-        },
+        ip=client_ip(request) if request else None,
+        metadata={"scope": scope, "rate": rate, **where},
     )

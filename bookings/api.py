@@ -2,6 +2,7 @@
 sales analytics."""
 
 import django_filters
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,8 +18,9 @@ from rest_framework.views import APIView
 from accounts.models import Role
 from accounts.permissions import AuditDenials, IsSellerOrSuperAdmin
 from bookings import analytics, selectors, services
-from bookings.models import HOLDER_NAME_LENGTH, Booking, BookingItem
-from bookings.tickets.api import TicketOutput
+from bookings.models import HOLDER_NAME_LENGTH, Booking, BookingItem, Receipt
+from bookings.receipts import services as receipts
+from bookings.tickets.api import TicketOutput, _PdfView
 from campaigns import selectors as campaign_selectors
 from campaigns.models import CODE_MAX_LENGTH
 from core.errors import NotPermitted
@@ -106,6 +108,7 @@ class BookingOutput(serializers.ModelSerializer):
         max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, read_only=True
     )
     tickets = TicketOutput(many=True, read_only=True)
+    receipt_number = serializers.SerializerMethodField()
 
     class Meta:
         model = Booking
@@ -124,7 +127,16 @@ class BookingOutput(serializers.ModelSerializer):
             "tickets",
             "created_at",
             "confirmed_at",
+            "receipt_number",
         ]
+
+    def get_receipt_number(self, booking) -> str | None:
+        """The paid booking's receipt number (`R-000042`), null before payment (and then
+        not looked up: a new booking's answer costs no query)."""
+        if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.REFUNDED):
+            return None
+        receipts = [r for r in booking.receipts.all() if r.kind == Receipt.Kind.RECEIPT]
+        return receipts[0].display_number if receipts else None
 
 
 class BookingFilter(django_filters.FilterSet):
@@ -277,3 +289,31 @@ class CampaignAnalytics(AuditDenials, APIView):
         if campaign.seller_id != request.user.pk and request.user.role != Role.SUPER_ADMIN:
             raise NotPermitted("Only the campaign's seller can see its analytics.")
         return Response(analytics.campaign_analytics(campaign=campaign))
+
+
+class ReceiptKindInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Receipt.Kind.choices, default=Receipt.Kind.RECEIPT)
+
+
+class BookingReceipt(_PdfView):
+    """The receipt of a paid booking (`?kind=credit_note`: the credit note of its refund), for
+    its customer, the campaign's seller or a super admin."""
+
+    @extend_schema(
+        parameters=[ReceiptKindInput],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such booking of yours, or no such document yet"),
+        },
+    )
+    def get(self, request, pk: int):
+        data = ReceiptKindInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        receipt, content = receipts.receipt_pdf(
+            booking_id=pk, user=request.user, kind=data.validated_data["kind"]
+        )
+        return HttpResponse(
+            content,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{receipt.display_number}.pdf"'},
+        )

@@ -320,3 +320,70 @@ class PromoCodeUse(models.Model):
 
     def __str__(self):
         return f"{self.code} on {self.booking}"
+
+
+class ReceiptSequence(models.Model):
+    """The last number a seller issued of one kind of receipt. Its row is locked while a
+    number is taken, so numbers are consecutive, per seller and kind, with no gap."""
+
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "kind"], name="receipt_sequence_per_seller")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.last_number} of seller {self.seller_id}"
+
+
+class Receipt(models.Model):
+    """A receipt of a paid booking, or the credit note of its refund, frozen when issued.
+
+    Everything printed is copied here at issue time (seller, buyer, lines, VAT), so the
+    document reads the same however the campaign or the seller's details change later.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    PREFIX = {Kind.RECEIPT: "R", Kind.CREDIT_NOTE: "CN"}
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="receipts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    seller = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveIntegerField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    seller_name = models.CharField(max_length=200)
+    seller_details = models.JSONField(default=list, help_text="Address lines under the name.")
+    buyer_name = models.CharField(max_length=200)
+    buyer_email = models.EmailField()
+    lines = models.JSONField(help_text="[{description, quantity, unit_price, amount}]")
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    vat_amount = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    payment_reference = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["issued_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seller", "kind", "number"], name="receipt_number_unique_per_seller"
+            ),
+            models.UniqueConstraint(fields=["booking", "kind"], name="receipt_one_per_booking"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.display_number}"
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.PREFIX[self.kind]}-{self.number:06d}"
+
+    @property
+    def net_amount(self):
+        return self.total - self.vat_amount

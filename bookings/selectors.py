@@ -28,7 +28,7 @@ def booking_list_for_customer(*, customer: User, status: str | None = None) -> Q
     bookings = Booking.objects.filter(customer=customer).select_related("campaign")
     if status:
         bookings = bookings.filter(status=status)
-    return bookings.prefetch_related("items", "tickets")
+    return bookings.prefetch_related("items", "tickets", "receipts")
 
 
 def booking_list_for_campaign(*, campaign: Campaign) -> QuerySet[Booking]:
@@ -36,7 +36,7 @@ def booking_list_for_campaign(*, campaign: Campaign) -> QuerySet[Booking]:
     return (
         Booking.objects.filter(campaign=campaign)
         .select_related("customer")
-        .prefetch_related("items__ticket_type")
+        .prefetch_related("items__ticket_type", "receipts")
     )
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
         tickets_api.TicketTransfer.as_view(),
         name="api-ticket-transfer",
     ),
+    path("bookings/<int:pk>/receipt/", api.BookingReceipt.as_view(), name="api-booking-receipt"),
     path("tickets/<int:pk>/pdf/", tickets_api.TicketPdf.as_view(), name="api-ticket-pdf"),
     path(
         "campaigns/<int:pk>/analytics/",

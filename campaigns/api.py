@@ -2,6 +2,8 @@
 managers and the invitations to manage. Views validate and call services; they hold no
 rules."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
@@ -101,9 +103,15 @@ class TicketTypeOutput(serializers.ModelSerializer):
         ]
 
 
+class RefundPolicyOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Campaign.RefundPolicy.choices, source="refund_policy")
+    days = serializers.IntegerField(source="refund_days_before", allow_null=True)
+
+
 class CampaignOutput(serializers.ModelSerializer):
     country = CountryCodeField()
     ticket_types = TicketTypeOutput(many=True, read_only=True)
+    refund_policy = RefundPolicyOutput(source="*", read_only=True)
 
     class Meta:
         model = Campaign
@@ -124,6 +132,8 @@ class CampaignOutput(serializers.ModelSerializer):
             "status",
             "transfers_allowed",
             "name_change_cutoff",
+            "refund_policy",
+            "vat_rate",
             "ticket_types",
         ]
 
@@ -172,6 +182,23 @@ class TicketTypeInput(StrictTypes, serializers.Serializer):
         return data
 
 
+class RefundPolicyInput(StrictTypes, serializers.Serializer):
+    """`{"kind": "none" | "until_days_before" | "approval", "days"}`: `days` (0 to 365) with
+    `until_days_before` only: customers are refunded on request until that many days before
+    the start; with `approval` the seller decides each request."""
+
+    kind = serializers.ChoiceField(choices=Campaign.RefundPolicy.choices)
+    days = serializers.IntegerField(min_value=0, max_value=365, required=False, allow_null=True)
+
+    def validate(self, data):
+        until = data["kind"] == Campaign.RefundPolicy.UNTIL_DAYS_BEFORE
+        if until and data.get("days") is None:
+            raise serializers.ValidationError({"days": ["Give the days before the start."]})
+        if not until and data.get("days") is not None:
+            raise serializers.ValidationError({"days": ["Only with until_days_before."]})
+        return {"refund_policy": data["kind"], "refund_days_before": data.get("days")}
+
+
 class CampaignInput(StrictTypes, serializers.Serializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=20000, required=False, allow_blank=True)
@@ -196,9 +223,22 @@ class CampaignInput(StrictTypes, serializers.Serializer):
         allow_null=True,
         help_text="Holder names and transfers close here; null: at `starts_at`.",
     )
+    refund_policy = RefundPolicyInput(required=False)
+    vat_rate = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=Decimal("99.99"),
+        required=False,
+        help_text="Percent included in the prices, shown on receipts; default 0.00.",
+    )
     ticket_types = TicketTypeInput(
         many=True, allow_empty=False, max_length=limits.TICKET_TYPES_PER_CAMPAIGN
     )
+
+    def validate(self, data):
+        # The policy's two model fields, as the services take them.
+        return {**data, **data.pop("refund_policy", {})}
 
 
 class AvailabilityOutput(serializers.Serializer):

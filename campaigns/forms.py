@@ -94,6 +94,9 @@ class CampaignForm(forms.ModelForm):
             "currency",
             "transfers_allowed",
             "name_change_cutoff",
+            "refund_policy",
+            "refund_days_before",
+            "vat_rate",
         ]
         labels = {
             "venue_name": "Venue",
@@ -102,6 +105,12 @@ class CampaignForm(forms.ModelForm):
             "ends_at": "Ends (local time)",
             "transfers_allowed": "Buyers may transfer tickets to someone else",
             "name_change_cutoff": "Names and transfers close at (local time)",
+            "refund_days_before": "Refunds until (days before the start)",
+            "vat_rate": "VAT included in prices (%)",
+        }
+        help_texts = {
+            "refund_days_before": "With “Until some days before the start” only.",
+            "vat_rate": "Shown on receipts; 0 when you charge no VAT.",
         }
         help_texts = {"name_change_cutoff": "Leave empty to close them when the campaign starts."}
         widgets = {
@@ -116,6 +125,16 @@ class CampaignForm(forms.ModelForm):
         self.fields["timezone"].choices = zone_choices(self.instance.timezone)
         if self.instance.pk is None:
             self.initial["timezone"] = ""  # from the country, unless the seller picks one
+        # Left out of a post (an older form), the policy and the rate stay as they are.
+        for name in ("refund_policy", "vat_rate"):
+            self.fields[name].required = False
+
+    def clean_refund_policy(self):
+        return self.cleaned_data["refund_policy"] or self.instance.refund_policy
+
+    def clean_vat_rate(self):
+        rate = self.cleaned_data["vat_rate"]
+        return self.instance.vat_rate if rate is None else rate
 
 
 def parse_attribute_value(text: str):

@@ -97,9 +97,10 @@ def _check_rules(
     current_types: dict[int, TicketType],
 ) -> None:
     """The rules of a new campaign (`campaign` None) or of changes to one, for the API and
-    the pages alike: it ends after it starts, a start set or moved is in the future, and each
-    ticket type's sales end after they start, the time zone is an IANA name. Raises
-    InvalidCampaign naming every fault."""
+    the pages alike: it ends after it starts, a start set or moved is in the future, the time
+    zone is an IANA name, names and transfers close by the start, a refund policy "until N
+    days before" names N, VAT is a percentage, and each ticket type's sales end after they
+    start. Raises InvalidCampaign naming every fault."""
     errors: dict[str, list] = {}
     if "timezone" in fields and not is_known_zone(fields["timezone"]):
         errors["timezone"] = [f"Unknown time zone {fields['timezone']!r}: use an IANA name."]
@@ -113,6 +114,12 @@ def _check_rules(
     cutoff = fields.get("name_change_cutoff", campaign.name_change_cutoff if campaign else None)
     if cutoff and cutoff > starts:
         errors["name_change_cutoff"] = ["Name changes and transfers must close by the start."]
+    policy = fields.get("refund_policy", campaign.refund_policy if campaign else None)
+    days = fields.get("refund_days_before", campaign.refund_days_before if campaign else None)
+    if policy == Campaign.RefundPolicy.UNTIL_DAYS_BEFORE and days is None:
+        errors["refund_days_before"] = ["Give the days before the start that refunds end."]
+    if not 0 <= fields.get("vat_rate", 0) < 100:
+        errors["vat_rate"] = ["VAT is a percentage from 0 to 99.99."]
     windows = [
         _sales_window_errors(item, current_types.get(item.get("id"))) for item in ticket_types or []
     ]

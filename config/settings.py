@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "payments",
     "validation",
     "finance",
+    "notices",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +203,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-payments": {"task": "payments.tasks.reconcile_pending_payments", "schedule": 120.0},
     "send-due-payouts": {"task": "finance.tasks.payouts_send_due", "schedule": 300.0},
     "settle-payouts": {"task": "finance.tasks.payouts_settle_processing", "schedule": 300.0},
+    "send-reminders": {"task": "notices.tasks.send_due_reminders", "schedule": 900.0},
 }
 
 # --- Authentication ----------------------------------------------------------------------
@@ -334,6 +336,8 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# A seller's messages to a campaign's buyers, per campaign (notices.services).
+CAMPAIGN_MESSAGE_RATE = env("CAMPAIGN_MESSAGE_RATE", default="3/hour")
 # Paths served outside DRF that share its throttles (core.middleware.PathThrottleMiddleware).
 THROTTLED_PATHS = {
     "/accounts/google/login/": "auth",

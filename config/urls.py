@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("bookings.urls")),
     path("", include("validation.urls")),
     path("", include("finance.urls")),
+    path("", include("notices.urls")),
 ]
 
 handler400 = "core.request_guard.bad_request"
@@ -43,4 +44,5 @@ urlpatterns = [
     path("", include("payments.page_urls")),
     path("", include("validation.page_urls")),
     path("", include("finance.page_urls")),
+    path("", include("notices.page_urls")),
 ]

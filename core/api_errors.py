@@ -21,6 +21,7 @@ STATUS_OF_KIND = (
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.Unprocessable, 422),
+    (errors.RateLimited, 429),
     (errors.UpstreamRefused, 502),
     (errors.Unavailable, 503),
 )

@@ -57,3 +57,13 @@ class UpstreamRefused(DomainError):
 class Unavailable(DomainError):
     code = "unavailable"
     retry_after: int | None = None  # seconds, when known
+
+
+class RateLimited(DomainError):
+    """Over a budget of `core.ratelimit` that a service counts itself (answered 429)."""
+
+    code = "throttled"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **extra):
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after

@@ -49,7 +49,15 @@ def enqueue_on_commit(job: Callable, **kwargs) -> None:
     Robust: a broker that cannot take the message is logged, never raised, since the change
     it follows is committed; the beat jobs, or the ops commands, pick the work up later.
     """
-    transaction.on_commit(partial(_task_of(job).delay, **kwargs), robust=True)
+    task = _task_of(job)
+
+    def send() -> None:
+        task.delay(**kwargs)
+
+    # Named, for the log line Django writes when a robust callback raises (a partial has no
+    # name, and logging it would raise instead, out of the committed transaction's caller).
+    send.__qualname__ = f"enqueue {job.__module__}.{job.__qualname__}"
+    transaction.on_commit(send, robust=True)
 
 
 def enqueue(job: Callable, **kwargs) -> None:

@@ -3,7 +3,7 @@ cancel a campaign (which refunds its paid bookings)."""
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,10 +14,11 @@ from bookings.models import Booking
 from campaigns import selectors as campaign_selectors
 from campaigns.api import CampaignOutput
 from core.http import client_ip
+from core.schema import needs_user
 from core.serializers import ObjectIdField
 from core.strict import StrictTypes
-from payments import services
-from payments.models import Payment
+from payments import selectors, services
+from payments.models import Payment, RefundRequest
 
 
 class PaymentInitializeInput(StrictTypes, serializers.Serializer):
@@ -178,3 +179,118 @@ class CampaignCancel(APIView):
         services.campaign_cancel(campaign_id=pk, user=request.user, ip=client_ip(request))
         campaign = campaign_selectors.campaign_get_visible(campaign_id=pk, user=request.user)
         return Response(CampaignOutput(campaign).data)
+
+
+class RefundRequestInput(StrictTypes, serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class RefundDeclineInput(StrictTypes, serializers.Serializer):
+    reason = serializers.CharField(max_length=1000)
+
+
+class RefundRequestOutput(serializers.ModelSerializer):
+    class Meta:
+        model = RefundRequest
+        fields = [
+            "id",
+            "booking",
+            "status",
+            "reason",
+            "decision_reason",
+            "created_at",
+            "decided_at",
+        ]
+
+
+class RefundRequestFilter(serializers.Serializer):
+    campaign = serializers.IntegerField(required=False, min_value=1)
+
+
+REFUND_REQUEST_REFUSALS = {
+    404: OpenApiResponse(description="`not_found`: no such booking of yours"),
+    409: OpenApiResponse(description="`refund_not_allowed`: outside the campaign's policy"),
+}
+
+
+class BookingRefundRequest(AuditDenials, APIView):
+    """The customer asks for a refund of their paid booking under the campaign's policy:
+    refunded at once within an automatic policy, else left for the seller's decision."""
+
+    throttle_scope = "payment"
+
+    @extend_schema(
+        request=RefundRequestInput,
+        responses={201: RefundRequestOutput, **REFUND_REQUEST_REFUSALS},
+    )
+    def post(self, request, pk: int):
+        data = RefundRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund_request = services.refund_request_create(
+            booking_id=pk,
+            customer=request.user,
+            reason=data.validated_data["reason"],
+            ip=client_ip(request),
+        )
+        return Response(RefundRequestOutput(refund_request).data, status=201)
+
+
+class RefundRequestList(AuditDenials, generics.ListAPIView):
+    """The refund requests of the seller's campaigns (`?campaign=` one of them)."""
+
+    permission_classes = [IsSellerOrSuperAdmin]
+    serializer_class = RefundRequestOutput
+
+    @extend_schema(parameters=[RefundRequestFilter])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @needs_user(RefundRequest)
+    def get_queryset(self):
+        query = RefundRequestFilter(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.refund_requests_of_seller(
+            seller=self.request.user, campaign_id=query.validated_data.get("campaign")
+        )
+
+
+class RefundRequestApprove(AuditDenials, APIView):
+    permission_classes = [IsSellerOrSuperAdmin]
+    throttle_scope = "payment"
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: RefundRequestOutput,
+            404: OpenApiResponse(description="`not_found`: no such request of your campaigns"),
+            409: OpenApiResponse(description="`invalid_transition`: decided already"),
+        },
+    )
+    def post(self, request, pk: int):
+        refund_request = services.refund_request_approve(
+            request_id=pk, seller=request.user, ip=client_ip(request)
+        )
+        return Response(RefundRequestOutput(refund_request).data)
+
+
+class RefundRequestDecline(AuditDenials, APIView):
+    permission_classes = [IsSellerOrSuperAdmin]
+
+    @extend_schema(
+        request=RefundDeclineInput,
+        responses={
+            200: RefundRequestOutput,
+            404: OpenApiResponse(description="`not_found`: no such request of your campaigns"),
+            409: OpenApiResponse(description="`invalid_transition`: decided already"),
+        },
+    )
+    def post(self, request, pk: int):
+        data = RefundDeclineInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund_request = services.refund_request_decline(
+            request_id=pk,
+            seller=request.user,
+            reason=data.validated_data["reason"],
+            ip=client_ip(request),
+        )
+        return Response(RefundRequestOutput(refund_request).data)

@@ -121,3 +121,47 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.event or 'webhook'} {self.dedupe_key}"
+
+
+class RefundRequest(models.Model):
+    """A customer's request to be refunded under the campaign's refund policy.
+
+    PENDING awaits the seller (policy "approval"); APPROVED (at once under an automatic
+    policy) has its refund sent by a task, which makes it REFUNDED; DECLINED carries the
+    seller's reason. A booking has at most one request that is not declined.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting the seller"
+        APPROVED = "approved", "Approved, refund being sent"
+        DECLINED = "declined", "Declined"
+        REFUNDED = "refunded", "Refunded"
+
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.PROTECT, related_name="refund_requests"
+    )
+    customer = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="refund_requests"
+    )
+    reason = models.TextField(max_length=1000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=~Q(status="declined"),
+                name="refund_request_one_live_per_booking",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Refund request {self.pk} ({self.status})"

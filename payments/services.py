@@ -26,6 +26,7 @@ from accounts.models import Role, User
 from accounts.services import audit_event_record, audit_event_record_sampled
 from bookings import selectors as booking_selectors
 from bookings.models import Booking
+from bookings.receipts.services import credit_note_issue, receipt_issue
 from bookings.services import (
     ConfirmOutcome,
     booking_mark_refunded,
@@ -60,7 +61,8 @@ from gateways import (
     get_gateway,
     webhook_secret_hash,
 )
-from payments.models import Payment, Refund, WebhookEvent
+from notices import services as notices
+from payments.models import Payment, Refund, RefundRequest, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -323,6 +325,7 @@ def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | 
                 payment.status = Payment.Status.SUCCESSFUL
                 payment.save()  # the bookings app e-mails the tickets on commit
                 ledger_record_sale(booking=result.booking)
+                receipt_issue(booking_id=payment.booking_id, payment_reference=payment.tx_ref)
                 return VerifyResult(VerifyOutcome.CONFIRMED, payment)
             payment.status = Payment.Status.REFUND_DUE
             payment.failure_reason = _refund_reason(result.outcome, result.booking)
@@ -443,7 +446,164 @@ def payment_refund(*, booking_id: int, actor: User | None, reason: str = "reques
     with transaction.atomic(durable=True):
         booking = booking_mark_refunded(booking_id=booking.pk, actor=actor)
         ledger_record_refund(booking=booking)
+        refunded = booking.payments.filter(status=Payment.Status.REFUNDED).first()
+        credit_note_issue(booking_id=booking.pk, payment_reference=refunded.tx_ref)
+        # Whichever path refunded it (approval, the seller's button, a cancellation).
+        RefundRequest.objects.filter(booking=booking, status__in=REFUND_REQUEST_OPEN).update(
+            status=RefundRequest.Status.REFUNDED, updated_at=timezone.now()
+        )
+        enqueue_on_commit(notices.refund_completed_notify, booking_id=booking.pk)
     return booking
+
+
+# --- Refund requests -------------------------------------------------------------------
+# Lock order: a request row, or the booking row when a request is made; payment_refund, which
+# locks the payment then the booking, runs after those transactions commit.
+
+
+REFUND_REQUEST_OPEN = (RefundRequest.Status.PENDING, RefundRequest.Status.APPROVED)
+
+
+class RefundNotAllowed(Conflict):
+    code = "refund_not_allowed"
+    default_detail = "This booking cannot be refunded on request."
+
+
+class RefundRequestNotFound(NotFound):
+    default_detail = "No such refund request of your campaigns."
+
+
+def _refund_is_automatic(campaign: Campaign, now) -> bool:
+    """Whether the campaign's policy refunds a request now at once (True), after the
+    seller's approval (False), or not at all (RefundNotAllowed)."""
+    if campaign.status == Campaign.Status.CANCELLED:
+        raise RefundNotAllowed("The campaign was cancelled: every booking is refunded already.")
+    if campaign.starts_at <= now:
+        raise RefundNotAllowed("The campaign has started: refunds are no longer requested.")
+    policy = campaign.refund_policy
+    if policy == Campaign.RefundPolicy.APPROVAL:
+        return False
+    if policy == Campaign.RefundPolicy.UNTIL_DAYS_BEFORE:
+        deadline = campaign.starts_at - timedelta(days=campaign.refund_days_before or 0)
+        if now <= deadline:
+            return True
+        raise RefundNotAllowed(
+            f"Refunds were possible until {campaign.refund_days_before} days before the start."
+        )
+    raise RefundNotAllowed("This campaign does not refund bookings on request.")
+
+
+def refund_request_create(
+    *, booking_id: int, customer: User, reason: str = "", ip: str | None = None
+) -> RefundRequest:
+    """The customer asks for their paid booking's money back, under the campaign's policy.
+
+    Under "until N days before" the request is approved at once and its refund sent right
+    after the commit (`refund_request_complete`); under "approval" it waits for the seller.
+    Refused (RefundNotAllowed, nothing written) outside the policy, for a booking that is not
+    paid, or when a request is already open or refunded: the booking row lock makes
+    simultaneous requests queue, and the second finds the first.
+    """
+    if not Booking.objects.filter(pk=booking_id, customer=customer).exists():
+        raise PaymentNotFound("No such booking of yours.")
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        booking = lock_one(Booking.objects.select_related("campaign"), pk=booking_id)
+        if booking.status != Booking.Status.CONFIRMED:
+            raise RefundNotAllowed(
+                f"This booking is {booking.status}; only a paid one is refunded."
+            )
+        if booking.refund_requests.exclude(status=RefundRequest.Status.DECLINED).exists():
+            raise RefundNotAllowed("A refund of this booking was already requested.")
+        automatic = _refund_is_automatic(booking.campaign, now)
+        request = RefundRequest.objects.create(
+            booking=booking,
+            customer=customer,
+            reason=reason,
+            status=RefundRequest.Status.APPROVED if automatic else RefundRequest.Status.PENDING,
+            decided_at=now if automatic else None,
+        )
+        audit_event_record(
+            actor=customer,
+            action="refund.requested",
+            target=booking,
+            ip=ip,
+            metadata={"request": request.pk, "automatic": automatic},
+        )
+        if automatic:
+            enqueue_on_commit(refund_request_complete, request_id=request.pk)
+    request.refresh_from_db()
+    return request
+
+
+def _lock_request_of_seller(request_id: int, seller: User) -> RefundRequest:
+    request = (
+        RefundRequest.objects.select_related("booking__campaign").filter(pk=request_id).first()
+    )
+    if request is None or not (
+        seller.role == Role.SUPER_ADMIN or request.booking.campaign.seller_id == seller.pk
+    ):
+        raise RefundRequestNotFound()
+    return lock_one(RefundRequest.objects.select_related("booking"), pk=request_id)
+
+
+def _decide(*, request_id: int, seller: User, status: str, reason: str, ip: str | None):
+    with transaction.atomic(durable=True):
+        request = _lock_request_of_seller(request_id, seller)
+        if request.status != RefundRequest.Status.PENDING:
+            raise InvalidTransition(f"This request is {request.status} already.")
+        request.status = status
+        request.decided_by = seller
+        request.decided_at = timezone.now()
+        request.decision_reason = reason
+        request.save()
+        audit_event_record(
+            actor=seller,
+            action=f"refund.request_{status}",
+            target=request.booking,
+            ip=ip,
+            metadata={"request": request.pk, "reason": reason},
+        )
+        if status == RefundRequest.Status.APPROVED:
+            enqueue_on_commit(refund_request_complete, request_id=request.pk)
+    request.refresh_from_db()
+    return request
+
+
+def refund_request_approve(
+    *, request_id: int, seller: User, ip: str | None = None
+) -> RefundRequest:
+    """The campaign's seller (or a super admin) approves a pending request; its refund is
+    sent right after the commit. Only one of simultaneous decisions wins (request row lock);
+    the others are refused with InvalidTransition."""
+    return _decide(
+        request_id=request_id, seller=seller, status=RefundRequest.Status.APPROVED, reason="", ip=ip
+    )
+
+
+def refund_request_decline(
+    *, request_id: int, seller: User, reason: str, ip: str | None = None
+) -> RefundRequest:
+    """The seller declines a pending request, with a reason the customer reads."""
+    return _decide(
+        request_id=request_id,
+        seller=seller,
+        status=RefundRequest.Status.DECLINED,
+        reason=reason,
+        ip=ip,
+    )
+
+
+def refund_request_complete(*, request_id: int) -> str:
+    """Send an approved request's refund through the gateway (`payment_refund`, which sends
+    a payment's refund once however many callers race, and marks the request refunded). A
+    gateway failure, or a refund of the payment in flight elsewhere, raises for the task to
+    retry; reconciliation re-enqueues approved requests left behind. Returns the status."""
+    request = RefundRequest.objects.get(pk=request_id)
+    if request.status == RefundRequest.Status.APPROVED:
+        payment_refund(booking_id=request.booking_id, actor=request.decided_by, reason="requested")
+        request.refresh_from_db()
+    return request.status
 
 
 # --- Cancelled campaigns -----------------------------------------------------------------
@@ -470,8 +630,11 @@ def campaign_cancellation_settle(*, campaign_id: int) -> dict[str, int]:
     the gateway. Safe to run again: what is settled is skipped. A refund that fails does not
     stop the others; RefundsFailed is raised after them, for the task to retry."""
     settled = campaign_bookings_settle_cancellation(campaign_id=campaign_id)
+    owed = booking_selectors.booking_ids_owed_refund(campaign_id=campaign_id)
+    for booking_id in owed:  # first the news, then each refund's own notice as it completes
+        enqueue(notices.campaign_cancelled_notify, booking_id=booking_id)
     failed = []
-    for booking_id in booking_selectors.booking_ids_owed_refund(campaign_id=campaign_id):
+    for booking_id in owed:
         try:
             payment_refund(booking_id=booking_id, actor=None, reason="campaign_cancelled")
         except DomainError as exc:
@@ -601,7 +764,8 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
     """Verify payments nobody reported for a while, so a lost webhook never loses a sale.
 
     Also sends refunds still due, gives up checkouts unpaid after ABANDON_AFTER, and
-    re-enqueues webhooks whose processing never finished. Safe to run in parallel.
+    re-enqueues webhooks whose processing never finished and approved refund requests whose
+    refund is not done. Safe to run in parallel.
     """
     now = now or timezone.now()
     counts = {outcome.value: 0 for outcome in VerifyOutcome} | {"abandoned": 0, "webhooks": 0}
@@ -628,6 +792,14 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
     for event_id in stale_webhooks:
         enqueue(webhook_event_process, event_id=event_id)
         counts["webhooks"] += 1
+    approved = list(
+        RefundRequest.objects.filter(
+            status=RefundRequest.Status.APPROVED, updated_at__lte=now - RECONCILE_AFTER
+        ).values_list("pk", flat=True)[:limit]
+    )
+    for request_id in approved:
+        enqueue(refund_request_complete, request_id=request_id)
+    counts["refund_requests"] = len(approved)
     logger.info("Payments reconciled: %s", counts)
     return counts
 

@@ -1,5 +1,5 @@
 """Background work of the payments app: webhook processing, reconciliation, refunds of
-cancelled campaigns, refund notices.
+cancelled campaigns and of approved refund requests, refund notices.
 
 Thin and idempotent: late acks may run any of them twice.
 """
@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from core.tasks import runs
 from payments import services
+from payments.models import RefundRequest
 
 
 @runs(services.webhook_event_process)
@@ -60,4 +61,17 @@ def send_refund_notice(self, payment_id: int) -> bool:
     try:
         return services.payment_mark_refund_emailed(payment_id=payment_id, send=_send_refund_notice)
     except OSError as exc:  # SMTP unreachable: try again later
+        raise self.retry(exc=exc) from exc
+
+
+@runs(services.refund_request_complete)
+@shared_task(bind=True, max_retries=10, default_retry_delay=120)
+def complete_refund_request(self, request_id: int) -> str:
+    """After a refund request is approved: refund through the gateway; retried while the
+    gateway does not answer or refuses for now."""
+    try:
+        return services.refund_request_complete(request_id=request_id)
+    except (services.GatewayDown, services.GatewayRefused, services.RefundInProgress) as exc:
+        if self.request.is_eager:  # in-process: reconciliation enqueues it again later
+            return RefundRequest.Status.APPROVED
         raise self.retry(exc=exc) from exc

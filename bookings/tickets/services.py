@@ -14,7 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
-from bookings.models import Booking, Ticket
+from bookings.models import Booking, Receipt, Ticket
+from bookings.receipts.pdf import render_receipt
 from bookings.tickets import pdf
 from bookings.tickets.qr import encode_token
 from campaigns.models import Campaign, CampaignKey
@@ -200,7 +201,9 @@ def ticket_pdf(*, ticket_id: int) -> bytes:
 
 
 def _tickets_email(booking: Booking, attachment: bytes) -> EmailMultiAlternatives:
+    receipt = booking.receipts.filter(kind=Receipt.Kind.RECEIPT).first()
     context = {
+        "receipt": receipt,
         "booking": booking,
         "campaign": booking.campaign,
         "customer": booking.customer,
@@ -216,6 +219,8 @@ def _tickets_email(booking: Booking, attachment: bytes) -> EmailMultiAlternative
         render_to_string("bookings/email/tickets_body.html", context), "text/html"
     )
     message.attach(f"tickets-{booking.reference}.pdf", attachment, "application/pdf")
+    if receipt is not None:
+        message.attach(f"{receipt.display_number}.pdf", render_receipt(receipt), "application/pdf")
     return message
 
 

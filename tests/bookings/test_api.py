@@ -67,6 +67,7 @@ def _expected(booking: Booking) -> dict:
         "confirmed_at": booking.confirmed_at.isoformat().replace("+00:00", "Z")
         if booking.confirmed_at
         else None,
+        "receipt_number": None,  # confirmed here without a payment: no receipt
     }
 
 

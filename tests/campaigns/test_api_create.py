@@ -40,6 +40,8 @@ def test_seller_creates_a_draft_with_its_ticket_types(client_for, seller):
         "status": "draft",
         "transfers_allowed": True,
         "name_change_cutoff": None,
+        "refund_policy": {"kind": "none", "days": None},
+        "vat_rate": "0.00",
         "ticket_types": [
             {
                 "id": regular.pk,

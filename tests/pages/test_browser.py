@@ -191,6 +191,8 @@ CASES = [
     PageCase("door-scans", "seller", f"{SELLER_CAMPAIGN}/scans/"),
     PageCase("door-add-scanner", "seller", act=add_a_scanner, screenshot=True),
     PageCase("door-manager", "manager", f"{SELLER_CAMPAIGN}/scans/"),
+    PageCase("message-buyers", "seller", f"{SELLER_CAMPAIGN}/message/"),
+    PageCase("refund-requests", "seller", "/seller/refund-requests/"),
     PageCase("finance", "seller", "/seller/finance/", screenshot=True),
     PageCase("finance-errors", "seller", act=withdraw_too_much),
     PageCase("scanner", "manager", "/scan/", screenshot=True),

@@ -124,6 +124,24 @@ def flw(stub_server, settings, monkeypatch):
 
 
 @pytest.fixture
+def pay(flw):
+    """`pay(booking)`: pay a booking in full at the gateway and confirm it."""
+    from payments import services
+
+    def make(booking):
+        payment = services.payment_initialize(booking_id=booking.pk, customer=booking.customer)
+        flw.charge(payment.tx_ref, amount=str(booking.total))
+        assert (
+            services.payment_verify_and_confirm(tx_ref=payment.tx_ref, source="webhook").outcome
+            == "confirmed"
+        )
+        payment.refresh_from_db()
+        return payment
+
+    return make
+
+
+@pytest.fixture
 def ticket_type(db):
     campaign = CampaignFactory(title="Afrobeats Live", currency="NGN")
     return TicketTypeFactory(campaign=campaign, name="Regular", price="2500.00", capacity=5)

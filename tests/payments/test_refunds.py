@@ -14,23 +14,6 @@ from tests.factories import ManagerFactory, SellerFactory, SuperAdminFactory, Us
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def pay(flw):
-    """`pay(booking)`: pay a booking in full at the gateway and confirm it."""
-
-    def make(booking):
-        payment = services.payment_initialize(booking_id=booking.pk, customer=booking.customer)
-        flw.charge(payment.tx_ref, amount=str(booking.total))
-        assert (
-            services.payment_verify_and_confirm(tx_ref=payment.tx_ref, source="webhook").outcome
-            == "confirmed"
-        )
-        payment.refresh_from_db()
-        return payment
-
-    return make
-
-
 def _url(booking) -> str:
     return f"/api/v1/bookings/{booking.pk}/refund/"
 

@@ -1,0 +1,210 @@
+"""Sending each notice exactly once, and the seller's messages to a campaign's buyers.
+
+A notice is claimed and sent in one transaction: the `SentNotice` row (unique key) is
+inserted, the mail is handed to the mail server, then the transaction commits. A second
+delivery of the same task waits on the key's index entry and finds it taken; a send that
+fails rolls the claim back, so the task's retry sends it. The only way to double a notice is
+a crash between the mail server accepting it and the commit, the same window as the tickets
+e-mail (`bookings.tickets.services.booking_tickets_email`).
+"""
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_event_record
+from bookings.models import Booking, Receipt
+from bookings.receipts.pdf import render_receipt
+from campaigns.models import Campaign
+from core.errors import NotPermitted, RateLimited
+from core.ratelimit import rate_limit_take
+from core.tasks import enqueue, enqueue_on_commit
+from notices.models import CampaignMessage, SentNotice
+
+REMINDER_AHEAD = timedelta(hours=24)
+Kind = SentNotice.Kind
+
+
+def _send_once(
+    *,
+    kind: str,
+    key: str,
+    to: str,
+    template: str,
+    context: dict,
+    booking: Booking | None = None,
+    attachments=(),
+) -> bool:
+    """Send `templates/notices/email/{template}_{subject.txt,body.txt,body.html}` to `to`
+    unless a notice with `key` was sent; True if sent now."""
+    context = {**context, "site_url": settings.SITE_URL}
+    with transaction.atomic(durable=True):
+        try:
+            with transaction.atomic():
+                SentNotice.objects.create(kind=kind, key=key, booking=booking, recipient=to)
+        except IntegrityError:
+            return False
+        prefix = f"notices/email/{template}"
+        message = EmailMultiAlternatives(
+            subject=render_to_string(f"{prefix}_subject.txt", context).strip(),
+            body=render_to_string(f"{prefix}_body.txt", context),
+            to=[to],
+        )
+        message.attach_alternative(render_to_string(f"{prefix}_body.html", context), "text/html")
+        for attachment in attachments:
+            message.attach(*attachment)
+        message.send()
+    return True
+
+
+def _booking(booking_id: int) -> Booking:
+    return Booking.objects.select_related("campaign", "customer").get(pk=booking_id)
+
+
+def campaign_cancelled_notify(*, booking_id: int) -> bool:
+    """Tell the buyer of a paid booking that its campaign was cancelled, and where its
+    refund stands (done, or under way: the refund notice follows)."""
+    booking = _booking(booking_id)
+    return _send_once(
+        kind=Kind.CAMPAIGN_CANCELLED,
+        key=f"{Kind.CAMPAIGN_CANCELLED}:{booking.pk}",
+        to=booking.customer.email,
+        template="campaign_cancelled",
+        context={"booking": booking, "refunded": booking.status == Booking.Status.REFUNDED},
+        booking=booking,
+    )
+
+
+def refund_completed_notify(*, booking_id: int) -> bool:
+    """Tell the buyer their booking was refunded, with the credit note attached."""
+    booking = _booking(booking_id)
+    if booking.status != Booking.Status.REFUNDED:
+        return False
+    note = booking.receipts.filter(kind=Receipt.Kind.CREDIT_NOTE).first()
+    attachments = [(f"{note.display_number}.pdf", render_receipt(note), "application/pdf")]
+    return _send_once(
+        kind=Kind.REFUND_COMPLETED,
+        key=f"{Kind.REFUND_COMPLETED}:{booking.pk}",
+        to=booking.customer.email,
+        template="refund_completed",
+        context={"booking": booking, "credit_note": note},
+        booking=booking,
+        attachments=attachments,
+    )
+
+
+def reminder_notify(*, booking_id: int) -> bool:
+    """Remind the buyer of a confirmed booking that the campaign starts within a day."""
+    booking = _booking(booking_id)
+    if booking.status != Booking.Status.CONFIRMED or booking.campaign.starts_at <= timezone.now():
+        return False
+    return _send_once(
+        kind=Kind.REMINDER,
+        key=f"{Kind.REMINDER}:{booking.pk}",
+        to=booking.customer.email,
+        template="reminder",
+        context={"booking": booking, "tickets_url": f"{settings.SITE_URL}/tickets/"},
+        booking=booking,
+    )
+
+
+def reminders_due(*, now=None) -> list[int]:
+    """Confirmed bookings of published campaigns starting within REMINDER_AHEAD and not yet
+    reminded. Bookings confirmed inside that window are left out: their tickets e-mail,
+    sent moments before, already says everything a reminder would."""
+    now = now or timezone.now()
+    reminded = SentNotice.objects.filter(kind=Kind.REMINDER).values("booking_id")
+    return list(
+        Booking.objects.filter(
+            status=Booking.Status.CONFIRMED,
+            campaign__status=Campaign.Status.PUBLISHED,
+            campaign__starts_at__gt=now,
+            campaign__starts_at__lte=now + REMINDER_AHEAD,
+            confirmed_at__lt=now - REMINDER_AHEAD,
+        )
+        .exclude(pk__in=reminded)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def reminders_send_due() -> int:
+    """Beat job: queue one reminder per booking due; returns how many were queued."""
+    due = reminders_due()
+    for booking_id in due:
+        enqueue(reminder_notify, booking_id=booking_id)
+    return len(due)
+
+
+# --- Messages from sellers -----------------------------------------------------------------
+
+
+class MessageRateLimited(RateLimited):
+    default_detail = "This campaign's buyers were messaged too often. Please try again later."
+
+
+def _buyers(campaign_id: int):
+    return (
+        User.objects.filter(
+            bookings__campaign_id=campaign_id, bookings__status=Booking.Status.CONFIRMED
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def campaign_message_send(
+    *, campaign_id: int, sender: User, subject: str, body: str, ip: str | None = None
+) -> CampaignMessage:
+    """Record and audit the seller's message to the campaign's confirmed buyers; the
+    e-mails go out in the background. At most CAMPAIGN_MESSAGE_RATE per campaign."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    if campaign.seller_id != sender.pk:
+        raise NotPermitted("Only the campaign's seller can message its buyers.")
+    seconds_left = rate_limit_take(
+        scope="campaign_message",
+        ident=f"c{campaign_id}",
+        rate=settings.CAMPAIGN_MESSAGE_RATE,
+        now=time.time(),
+    )
+    if seconds_left is not None:
+        raise MessageRateLimited(retry_after=seconds_left)
+    with transaction.atomic():
+        message = CampaignMessage.objects.create(
+            campaign=campaign,
+            sender=sender,
+            subject=subject,
+            body=body,
+            recipients=_buyers(campaign_id).count(),
+        )
+        audit_event_record(
+            actor=sender,
+            action="campaign.message_sent",
+            target=campaign,
+            ip=ip,
+            metadata={"message": message.pk, "subject": subject, "recipients": message.recipients},
+        )
+        enqueue_on_commit(campaign_message_deliver, message_id=message.pk)
+    return message
+
+
+def campaign_message_deliver(*, message_id: int) -> int:
+    """E-mail the message to each confirmed buyer once; returns how many were sent now.
+    A failure stops here and the task's retry sends the rest."""
+    message = CampaignMessage.objects.select_related("campaign", "sender").get(pk=message_id)
+    sent = 0
+    for buyer in _buyers(message.campaign_id):
+        sent += _send_once(
+            kind=Kind.MESSAGE,
+            key=f"{Kind.MESSAGE}:{message.pk}:{buyer.pk}",
+            to=buyer.email,
+            template="message",
+            context={"message": message, "campaign": message.campaign, "buyer": buyer},
+        )
+    return sent
