@@ -377,6 +377,8 @@ SPECTACULAR_SETTINGS = {
         "ScanResultEnum": "validation.models.Scan.Result",
         "LedgerEntryKindEnum": "finance.models.LedgerEntry.Kind",
         "WithdrawalMethodKindEnum": "finance.models.WithdrawalMethod.Kind",
+        "PromoCodeKindEnum": "campaigns.models.PromoCode.Kind",
+        "RefundPolicyKindEnum": "campaigns.models.Campaign.RefundPolicy",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -126,7 +126,7 @@ def test_the_seller_sets_zone_transfers_and_cut_off_through_the_api(client_for, 
 def test_existing_campaigns_migrate_to_their_countrys_zone_or_utc():
     import importlib
 
-    migration = importlib.import_module("campaigns.migrations.0005_campaign_timezone_from_country")
+    migration = importlib.import_module("campaigns.migrations.0006_campaign_timezone_from_country")
     lagos = CampaignFactory(country="NG", timezone="UTC")
     texas = CampaignFactory(country="US", timezone="UTC")
     chosen = CampaignFactory(country="NG", timezone="Africa/Abidjan")
