@@ -32,6 +32,7 @@ class SellerApplicationOutput(serializers.ModelSerializer):
         fields = [
             "id",
             "business_name",
+            "business_address",
             "business_type",
             "phone",
             "country",
@@ -62,7 +63,14 @@ class SellerApplicationInput(StrictTypes, serializers.ModelSerializer):
 
     class Meta:
         model = SellerApplication
-        fields = ["business_name", "business_type", "phone", "country", "description"]
+        fields = [
+            "business_name",
+            "business_address",
+            "business_type",
+            "phone",
+            "country",
+            "description",
+        ]
 
 
 class ProfileSerializer(StrictTypes, serializers.ModelSerializer):

@@ -8,5 +8,12 @@ from accounts.models import SellerApplication
 class SellerApplicationForm(forms.ModelForm):
     class Meta:
         model = SellerApplication
-        fields = ["business_name", "business_type", "phone", "country", "description"]
+        fields = [
+            "business_name",
+            "business_address",
+            "business_type",
+            "phone",
+            "country",
+            "description",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}

@@ -86,6 +86,8 @@ class SellerApplication(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="seller_applications"
     )
     business_name = models.CharField(max_length=200)
+    # Printed on the receipts of the seller's sales (bookings.receipts).
+    business_address = models.CharField(max_length=300, blank=True)
     business_type = models.CharField(max_length=16, choices=VenueType.choices)
     phone = models.CharField(max_length=32, validators=[validate_phone])
     country = CountryField()

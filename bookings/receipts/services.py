@@ -44,7 +44,12 @@ def _seller_identity(seller) -> tuple[str, list[str]]:
     )
     if application is None:
         return seller.name or seller.email, [seller.email]
-    details = [str(application.country.name), application.phone, seller.email]
+    details = [
+        application.business_address,
+        str(application.country.name),
+        application.phone,
+        seller.email,
+    ]
     return application.business_name, [line for line in details if line]
 
 

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 
 VALID = {
     "business_name": "Rooftop Lagos",
+    "business_address": "3 Admiralty Way, Lekki",
     "business_type": "bar",
     "phone": "+234 801 234 5678",
     "country": "NG",

@@ -40,6 +40,7 @@ def business(ticket_type):
     return SellerApplicationFactory(
         user=ticket_type.campaign.seller,
         business_name="Eko Nights Ltd",
+        business_address="12 Marina Road, Lagos Island",
         phone="+234 801 234 5678",
         country="NG",
         status="approved",
@@ -55,7 +56,12 @@ def test_a_paid_booking_gets_receipt_one_of_its_seller_with_lines_total_and_refe
     assert (receipt.kind, receipt.number, receipt.display_number) == ("receipt", 1, "R-000001")
     assert (receipt.seller_name, receipt.seller_details) == (
         "Eko Nights Ltd",
-        ["Nigeria", "+234 801 234 5678", booking.campaign.seller.email],
+        [
+            "12 Marina Road, Lagos Island",
+            "Nigeria",
+            "+234 801 234 5678",
+            booking.campaign.seller.email,
+        ],
     )
     assert receipt.lines == [
         {"description": "Regular", "quantity": 2, "unit_price": "2500.00", "amount": "5000.00"}
@@ -74,6 +80,7 @@ def test_a_paid_booking_gets_receipt_one_of_its_seller_with_lines_total_and_refe
     for printed in (
         "Receipt R-000001",
         "Eko Nights Ltd",
+        "12 Marina Road, Lagos Island",
         "Regular",
         "NGN 2,500.00",
         "Total paid",
