@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from bookings.models import Booking, Ticket
+from bookings.tasks import deliver_booking_tickets
 from payments import services
 from payments.models import Payment, WebhookEvent
 from payments.tasks import process_webhook_event
@@ -31,3 +32,6 @@ def test_a_webhook_is_processed_by_a_real_worker_and_a_redelivery_changes_nothin
     assert Payment.objects.get(pk=payment.pk).status == "successful"
     assert Ticket.objects.filter(booking=booking).count() == 1
     assert len(flw.calls("GET")) == 1
+    # The confirmation's tickets e-mail (PDFs and receipt) too, once: and the worker is idle
+    # before the test's tables are emptied.
+    assert celery_tasks.wait(deliver_booking_tickets.name, count=1) == [True]

@@ -1,8 +1,8 @@
 """Real parallel clients against PostgreSQL racing for limited codes.
 
 The code's limits are counted under its row lock (bookings.codes.services.code_use_take).
-The racers book ten different ticket types, so the ticket-type locks do not queue them: the
-second test shows that without the code's lock the same race hands out more uses than
+The racers book fifty different ticket types, one each, so the ticket-type locks do not queue
+them: the second test shows that without the code's lock the same race hands out more uses than
 allowed.
 """
 
@@ -22,7 +22,7 @@ from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _types(count=10):
+def _types(count=50):
     campaign = CampaignFactory()
     return TicketTypeFactory.create_batch(count, campaign=campaign, capacity=100)
 
