@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.db import close_old_connections, connections
+from django.db import close_old_connections
 
 from core.tasks import on_commit
 from validation import selectors
@@ -90,17 +90,6 @@ class _Sender:
         except Exception:
             logger.exception("Could not announce the door counts of campaign %s", campaign_id)
 
-    def close(self) -> None:
-        async def idle():
-            while self.pending or self.tasks:
-                await asyncio.sleep(0.01)
-
-        asyncio.run_coroutine_threadsafe(idle(), self.loop).result(5.0)
-        self.reader.submit(connections.close_all).result()
-        self.reader.shutdown()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join()
-
 
 _sender: _Sender | None = None
 _sender_lock = threading.Lock()
@@ -113,15 +102,6 @@ def sender() -> _Sender:
         if _sender is None or _sender.pid != os.getpid():
             _sender = _Sender()
         return _sender
-
-
-def sender_close() -> None:
-    """Send what is pending and stop the sender (tests, orderly shutdown)."""
-    global _sender
-    with _sender_lock:
-        if _sender is not None and _sender.pid == os.getpid():
-            _sender.close()
-        _sender = None
 
 
 def _announce(campaign_id: int) -> None:
