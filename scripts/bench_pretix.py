@@ -36,14 +36,12 @@ with scopes_disabled():
     event = Event.objects.create(
         organizer=organizer, name="Sell-out", slug="sellout", currency="NGN",
         date_from=now() + timedelta(days=7), live=True,
-        plugins="pretix.plugins.banktransfer",
     )
     item = Item.objects.create(event=event, name="General", default_price=25)
     quota = Quota.objects.create(event=event, name="General", size=%s)
     quota.items.add(item)
     team = Team.objects.create(
-        organizer=organizer, name="API", all_events=True, can_view_orders=True,
-        can_change_orders=True, can_change_items=True,
+        organizer=organizer, name="API", all_events=True, all_event_permissions=True,
     )
     print("BENCH", team.tokens.create(name="bench").token, item.pk)
 """
@@ -128,7 +126,7 @@ def main() -> None:
                     "email": f"customer{n % CLIENTS}@bench.local",
                     "locale": "en",
                     "sales_channel": "web",
-                    "payment_provider": "banktransfer",
+                    "payment_provider": "manual",
                     "positions": [{"item": int(item)}],
                 }
                 for n in range(REQUESTS)
