@@ -58,7 +58,7 @@ bench: $(STAMP)
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/python scripts/bench_scan.py
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
-	$(BIN)/python scripts/bench_pretix.py
+	$(BIN)/python scripts/bench_hot_row.py
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/python scripts/bench_fanout.py

@@ -14,6 +14,7 @@ that production adds costs a booking request.
 """
 
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -169,6 +170,7 @@ def start_server(port: int, env: dict, *, log=None, wait: float = 60) -> subproc
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=log,
+        stderr=log,
     )
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
@@ -220,7 +222,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def report(title: str, results, ticket_types, cpu_ms: float, others_ms: float | None):
+def report(
+    title: str, results, ticket_types, cpu_ms: float, others_ms: float | None, database_ms: float
+):
     from django.core.management import call_command
 
     from bookings.models import Booking, BookingItem
@@ -253,7 +257,8 @@ def report(title: str, results, ticket_types, cpu_ms: float, others_ms: float | 
     )
     print(f"  reserved {reserved} == seats sold {sold}; oversold: {oversold}")
     print(f"  server CPU per booking request: {cpu_ms:.2f} ms (web processes)", end="")
-    print("" if others_ms is None else f", {others_ms:.2f} ms (Celery worker and beat)")
+    print("" if others_ms is None else f", {others_ms:.2f} ms (Celery worker and beat)", end="")
+    print(f", {database_ms:.2f} ms (PostgreSQL)")
     print("  audit_inventory: ", end="", flush=True)
     try:
         call_command("audit_inventory")
@@ -266,6 +271,7 @@ def report(title: str, results, ticket_types, cpu_ms: float, others_ms: float | 
         "p50": percentile(latencies, 0.5),
         "p99": percentile(latencies, 0.99),
         "cpu_ms": cpu_ms,
+        "database_ms": database_ms,
     }
     return passed, summary
 
@@ -463,16 +469,51 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / ticks
 
 
+def database_backends() -> dict[int, float]:
+    """`{pid: CPU seconds so far}` of the PostgreSQL backends serving the bench database
+    (they run on this machine; a backend that ended in between is not counted)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    found = {}
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):
+            found[pid] = cpu_seconds([pid])
+    return found
+
+
+def warm_up(base_url: str, tokens: list[str], probe_type) -> None:
+    """Two bookings per client at a spare campaign: an on-sale meets servers that are already
+    running (threads, database pool, caches), so the measured run does too."""
+    drive(
+        f"{base_url}/api/v1/bookings/",
+        [{"X-Session-Token": t} for t in tokens],
+        one_seat_bodies(probe_type)[: 2 * len(tokens)],
+    )
+
+
 def measured_drive(base_url, tokens, bodies, web: list[int], others: list[int]):
-    """`drive`, and the CPU ms per request of the web processes and of the others."""
+    """`drive`, and the CPU ms per request of the web processes, of the others (worker and
+    beat) and of PostgreSQL's backends."""
     web_before, others_before = cpu_seconds(web), cpu_seconds(others)
+    database_before = database_backends()
     results = drive(
         f"{base_url}/api/v1/bookings/", [{"X-Session-Token": t} for t in tokens], bodies
+    )
+    database_after = database_backends()
+    database_spent = sum(database_after.values()) - sum(
+        database_before.get(pid, 0.0) for pid in database_after
     )
     return (
         results,
         (cpu_seconds(web) - web_before) * 1000 / len(bodies),
         (cpu_seconds(others) - others_before) * 1000 / len(bodies),
+        database_spent * 1000 / len(bodies),
     )
 
 
@@ -498,7 +539,7 @@ def mixed_bodies(campaign, ticket_types) -> list[dict]:
 
 
 def run_configuration(
-    number: int, configuration, env: dict, tokens, logs: Path
+    number: int, configuration, env: dict, tokens, probe_type, logs: Path
 ) -> tuple[bool, dict]:
     """The 1-type sell-out on a fresh campaign under one configuration (and, in production,
     the mixed one too); prints them and returns (passed, summary of the 1-type run)."""
@@ -520,7 +561,8 @@ def run_configuration(
         base_url = f"http://127.0.0.1:{port}"
         print(f"\n#### {name}: {description}")
         try:
-            results, web_ms, others_ms = measured_drive(
+            warm_up(base_url, tokens, probe_type)
+            results, web_ms, others_ms, database_ms = measured_drive(
                 base_url, tokens, one_seat_bodies(single_types[0]), web, others
             )
             passed, summary = report(
@@ -529,9 +571,11 @@ def run_configuration(
                 single_types,
                 web_ms,
                 others_ms if helpers else None,
+                database_ms,
             )
             if with_celery:
-                results, web_ms, others_ms = measured_drive(
+                warm_up(base_url, tokens, probe_type)
+                results, web_ms, others_ms, database_ms = measured_drive(
                     base_url, tokens, mixed_bodies(multi, multi_types), web, others
                 )
                 passed &= report(
@@ -541,6 +585,7 @@ def run_configuration(
                     multi_types,
                     web_ms,
                     others_ms,
+                    database_ms,
                 )[0]
         finally:
             for process in [server, *helpers]:
@@ -564,7 +609,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="tk-bench-") as logs:
         for number, configuration in enumerate(CONFIGURATIONS):
             cache.clear()  # throttle counters of the previous run
-            ok, row = run_configuration(number, configuration, env, tokens, Path(logs))
+            ok, row = run_configuration(
+                number, configuration, env, tokens, probe_types[0], Path(logs)
+            )
             passed &= ok
             rows.append(row)
     print("\n== the 1-type sell-out by configuration (each on a fresh campaign, one run)")
@@ -576,7 +623,29 @@ def main() -> None:
         )
     measure_hot_path(tokens[0], probe_types[0])
     measure_parts(tokens[0], probe_types[0])
+    side_by_side(rows[-1])
     sys.exit(0 if passed else 1)
+
+
+def side_by_side(product: dict) -> None:
+    """pretix under the same load in this run, when installed, against the production row."""
+    import bench_pretix
+
+    pretix = bench_pretix.measure()
+    if pretix is None:
+        return
+    print("\n== side by side, 1-type sell-out, this run (product: production configuration)")
+    print("               orders/s    p50 ms    p99 ms    server CPU ms/request")
+    for name, row in (("product", product), ("pretix", pretix)):
+        print(
+            f"  {name:<12}{row['rate']:>10.1f}{row['p50']:>10.0f}{row['p99']:>10.0f}"
+            f"{row['cpu_ms']:>14.2f}"
+        )
+    print(
+        f"  ratio: {product['rate'] / pretix['rate']:.1f}x the orders/s, "
+        f"p99 {pretix['p99'] / product['p99']:.1f}x shorter, "
+        f"{pretix['cpu_ms'] / product['cpu_ms']:.1f}x less server CPU per request"
+    )
 
 
 if __name__ == "__main__":

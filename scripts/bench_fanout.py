@@ -5,7 +5,8 @@ opens 1,000 and then 10,000 websocket clients on one campaign's `/ws/campaigns/{
 clients are asyncio tasks of this one process, spread over the workers by the kernel), then
 books one seat over HTTP a few times, a second apart, and measures for every client the time
 from the booking's 201 to the frame that shows the new count. Prints p50, p99 and max of
-those delays and how many clients missed a round (no such frame within `DEADLINE` s).
+those delays, how many clients missed a round (no such frame within `DEADLINE` s), and the
+server processes' resident memory per connected client.
 """
 
 import asyncio
@@ -14,6 +15,7 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 import aiohttp
 import websockets
@@ -21,6 +23,7 @@ from bench import (
     bench_database_url,
     free_port,
     percentile,
+    process_tree,
     recreate_database,
     seed,
     server_env,
@@ -81,8 +84,19 @@ class Watcher:
         return None
 
 
-async def measure(base_url: str, token: str, ticket_type, clients: int) -> dict:
+def resident_bytes(pids: list[int]) -> int:
+    """Resident memory of these processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+async def measure(base_url: str, token: str, ticket_type, clients: int, server_pids) -> dict:
     ws_url = base_url.replace("http://", "ws://") + f"/ws/campaigns/{ticket_type.campaign_id}/"
+    memory_before = resident_bytes(server_pids)
     watchers = [Watcher() for _ in range(clients)]
     connecting = asyncio.Semaphore(CONNECTING_AT_ONCE)
     tasks = [asyncio.create_task(w.run(ws_url, base_url, connecting)) for w in watchers]
@@ -93,6 +107,7 @@ async def measure(base_url: str, token: str, ticket_type, clients: int) -> dict:
             raise failed[0].exception()
         await asyncio.sleep(0.2)
     connect_s = time.perf_counter() - started
+    memory_each = (resident_bytes(server_pids) - memory_before) / clients
     remaining = json.loads(watchers[0].frames[0][1])["ticket_types"][0]["remaining"]
     delays, missed = [], 0
     item = {"ticket_type": ticket_type.pk, "quantity": 1}
@@ -116,7 +131,7 @@ async def measure(base_url: str, token: str, ticket_type, clients: int) -> dict:
     for watcher in watchers:
         await watcher.socket.close()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {"connect_s": connect_s, "delays": delays, "missed": missed}
+    return {"connect_s": connect_s, "delays": delays, "missed": missed, "memory": memory_each}
 
 
 def main() -> None:
@@ -135,12 +150,14 @@ def main() -> None:
     try:
         print(f"\n== fan-out: one booking's availability to N websocket clients, {ROUNDS} rounds")
         for size in SIZES:
-            result = asyncio.run(measure(base_url, tokens[0], probe_types[0], size))
+            server_pids = process_tree(server.pid)
+            result = asyncio.run(measure(base_url, tokens[0], probe_types[0], size, server_pids))
             delays = result["delays"] or [float("nan")]
             print(
                 f"  {size:>6} clients (connected in {result['connect_s']:.1f} s): "
                 f"p50 {percentile(delays, 0.5):.1f} ms  p99 {percentile(delays, 0.99):.1f} ms  "
-                f"max {max(delays):.1f} ms  missed {result['missed']} of {size * ROUNDS}"
+                f"max {max(delays):.1f} ms  missed {result['missed']} of {size * ROUNDS}; "
+                f"server memory {result['memory'] / 1024:.0f} KiB per client"
             )
     finally:
         server.terminate()
