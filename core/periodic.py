@@ -42,6 +42,9 @@ class PeriodicJobs:
     """
 
     def __init__(self, schedule: dict):
+        # A worker imports every app's tasks module at start; a web process only those its
+        # own code imports (campaigns.tasks was not, so campaigns never ended under make run).
+        current_app.autodiscover_tasks(force=True)
         now = current_app.now()
         self.entries = {
             name: (entry["task"], maybe_schedule(entry["schedule"], app=current_app))

@@ -2,6 +2,8 @@
 
 import asyncio
 import logging
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -10,6 +12,7 @@ from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.utils import timezone
@@ -147,3 +150,26 @@ def test_like_beat_an_entry_is_first_due_one_interval_after_the_start():
     tasks, wait = jobs.due()
     assert (tasks, round(wait)) == (["a.often"], 30)
     assert jobs.last_run["rarely"] == start - timedelta(seconds=31)
+
+
+def test_a_fresh_web_process_knows_every_task_of_the_real_schedule():
+    """In a new interpreter that loads only the ASGI app, as uvicorn does (this test process
+    has imported every tasks module already)."""
+    script = (
+        "import config.asgi\n"
+        "from celery import current_app\n"
+        "from django.conf import settings\n"
+        "from core.periodic import PeriodicJobs\n"
+        "PeriodicJobs(settings.CELERY_BEAT_SCHEDULE)\n"
+        "print(sorted(e['task'] for e in settings.CELERY_BEAT_SCHEDULE.values()\n"
+        "             if e['task'] not in current_app.tasks))\n"
+    )
+    done = subprocess.run(  # noqa: S603 (fixed argv)
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=django_settings.BASE_DIR,
+        timeout=120,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"
