@@ -99,12 +99,13 @@ class CampaignFilter(django_filters.FilterSet):
         )
 
     def filter_price(self, queryset, name, value):
-        """Both bounds apply to the same ticket type, so the first bound applies both."""
+        """Both bounds apply to the same listed ticket type (a hidden one, unlocked by a code,
+        is not for sale to the public), so the first bound applies both."""
         low = self.form.cleaned_data.get("min_price")
         high = self.form.cleaned_data.get("max_price")
         if name == "max_price" and low is not None:
             return queryset
-        prices = TicketType.objects.filter(campaign=OuterRef("pk"))
+        prices = TicketType.objects.filter(campaign=OuterRef("pk"), hidden=False)
         if low is not None:
             prices = prices.filter(price__gte=low)
         if high is not None:

@@ -112,6 +112,16 @@ def test_filters_and_ordering(api_client, query, expected):
     assert _titles(api_client, query) == expected
 
 
+def test_price_filters_ignore_hidden_types(api_client):
+    """A hidden type (unlocked by an access code) is not on public sale: its price must
+    neither list the campaign under a price range nor give its price away."""
+    campaign = _campaign("Gala", prices=("5000.00",))
+    TicketTypeFactory(campaign=campaign, price="100.00", hidden=True)
+
+    assert _titles(api_client, "?max_price=1000") == []
+    assert _titles(api_client, "?min_price=1000&max_price=6000") == ["Gala"]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
