@@ -2,23 +2,46 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from bookings.models import Offer, WaitingListEntry
 from campaigns.models import Campaign
 
 
+def _waiting_ahead():
+    """How many entries wait before this one on its ticket type (a correlated subquery)."""
+    ahead = (
+        WaitingListEntry.objects.filter(
+            Q(joined_at__lt=OuterRef("joined_at"))
+            | Q(joined_at=OuterRef("joined_at"), pk__lt=OuterRef("pk")),
+            ticket_type_id=OuterRef("ticket_type_id"),
+            status=WaitingListEntry.Status.WAITING,
+        )
+        .order_by()
+        .values("ticket_type_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(ahead), 0)
+
+
+def _position(entry: WaitingListEntry, ahead: int) -> int | None:
+    return ahead + 1 if entry.status == WaitingListEntry.Status.WAITING else None
+
+
 def entry_position(entry: WaitingListEntry) -> int | None:
     """1 for the next in line; None once the entry is no longer waiting (offered, left...)."""
     if entry.status != WaitingListEntry.Status.WAITING:
         return None
-    ahead = WaitingListEntry.objects.filter(
-        Q(joined_at__lt=entry.joined_at) | Q(joined_at=entry.joined_at, pk__lt=entry.pk),
-        ticket_type_id=entry.ticket_type_id,
-        status=WaitingListEntry.Status.WAITING,
+    ahead = (
+        WaitingListEntry.objects.filter(pk=entry.pk)
+        .annotate(ahead=_waiting_ahead())
+        .values_list("ahead", flat=True)
+        .get()
     )
-    return ahead.count() + 1
+    return _position(entry, ahead)
 
 
 def entry_active(*, customer: User, ticket_type_id: int) -> WaitingListEntry | None:
@@ -41,10 +64,12 @@ def entries_active_of_customer(*, customer: User, campaign: Campaign) -> list[Wa
             customer=customer,
             ticket_type__campaign=campaign,
             status__in=WaitingListEntry.ACTIVE_STATUSES,
-        ).select_related("offer", "ticket_type")
+        )
+        .select_related("offer", "ticket_type")
+        .annotate(ahead=_waiting_ahead())
     )
     for entry in entries:
-        entry.position = entry_position(entry)
+        entry.position = _position(entry, entry.ahead)
     return entries
 
 

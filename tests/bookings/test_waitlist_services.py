@@ -68,6 +68,26 @@ def test_customers_join_a_sold_out_type_in_order(small, sold_out):
         (first, 2, "waiting"),
         (second, 1, "waiting"),
     ]
+
+
+def test_a_customers_places_on_a_campaign_are_read_in_one_query(
+    campaign, small, sold_out, django_assert_num_queries
+):
+    other = TicketTypeFactory(campaign=campaign, name="Balcony", capacity=2, max_per_booking=2)
+    booked(UserFactory(), other, 2)
+    customer = UserFactory()
+    for _ in range(2):
+        join(UserFactory(), small, 1)
+    join(customer, small, 1)
+    join(customer, other, 2)
+
+    with django_assert_num_queries(1):
+        entries = selectors.entries_active_of_customer(customer=customer, campaign=campaign)
+
+    assert {(e.ticket_type.name, e.position) for e in entries} == {
+        ("Front row", 3),
+        ("Balcony", 1),
+    }
     assert reserved(small) == 4
 
 
