@@ -130,7 +130,7 @@ def _delete_queue(broker_url: str, queue: str) -> None:
         connection.default_channel.queue_delete(queue)
 
 
-def _stop(server: subprocess.Popen) -> None:
+def stop_process_group(server: subprocess.Popen) -> None:
     """Stops uvicorn and its workers (their own process group), forcibly after 15 s."""
     server.terminate()
     try:
@@ -161,7 +161,7 @@ def serve_web(env: dict[str, str], log_path: Path):
             pytest.fail(f"the production server did not start:\n{log_path.read_text()}")
         yield base_url
     finally:
-        _stop(server)
+        stop_process_group(server)
 
 
 def _production_env(*, database_url: str, workdir: Path, queue: str, port: int) -> dict:

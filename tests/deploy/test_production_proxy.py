@@ -24,7 +24,7 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.conftest import free_port
-from tests.deploy.conftest import PRODUCTION, PROXIED_HTTPS, ROOT, _stop, serve_web
+from tests.deploy.conftest import PRODUCTION, PROXIED_HTTPS, ROOT, serve_web, stop_process_group
 
 pytestmark = PRODUCTION
 
@@ -140,7 +140,7 @@ def proxy(app_servers, tmp_path_factory) -> int:
             time.sleep(0.2)
         yield port
     finally:
-        _stop(server)
+        stop_process_group(server)
 
 
 @pytest.mark.parametrize("path", ["/health", CAMPAIGN_PAGE])
@@ -181,7 +181,9 @@ def test_a_websocket_through_the_proxy_gets_the_availability(proxy, published_ca
         frame = json.loads(ws.recv(timeout=10))
 
     assert frame["type"] == "availability"
-    assert [row["remaining"] for row in frame["ticket_types"]]
+    assert {row["id"] for row in frame["ticket_types"]} == {
+        ticket_type["id"] for ticket_type in published_campaign["ticket_types"]
+    }
 
 
 def test_static_files_are_served_by_the_app_through_the_proxy(proxy, published_campaign):
