@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian libraries the product needs (WeasyPrint's, a font, and Chromium for
-# the browser tests) when they are missing. Does nothing when all are present.
+# Installs the Debian packages the product needs (WeasyPrint's libraries, a font, nginx for
+# the test of docker-compose's proxy, and Chromium for the browser tests) when they are
+# missing. Does nothing when all are present.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core nginx)
 if [ "${WITH_BROWSER:-0}" = "1" ]; then
   packages+=(chromium poppler-utils)
 fi

@@ -16,7 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ import requests
 from kombu import Connection
 from psycopg import sql
 
+from tests.campaigns.conftest import campaign_payload
 from tests.conftest import free_port, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,7 +130,7 @@ def _delete_queue(broker_url: str, queue: str) -> None:
         connection.default_channel.queue_delete(queue)
 
 
-def _stop(server: subprocess.Popen) -> None:
+def stop_process_group(server: subprocess.Popen) -> None:
     """Stops uvicorn and its workers (their own process group), forcibly after 15 s."""
     server.terminate()
     try:
@@ -139,6 +140,28 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
     with suppress(ProcessLookupError):  # a worker that outlived its supervisor
         os.killpg(server.pid, signal.SIGKILL)
+
+
+@contextmanager
+def serve_web(env: dict[str, str], log_path: Path):
+    """scripts/serve-web.sh (check --deploy, then uvicorn on UVICORN_PORT) with `env`, its
+    output in `log_path`; yields its base URL once /health answers, stops it at the end."""
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [str(ROOT / "scripts" / "serve-web.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        base_url = f"http://127.0.0.1:{env['UVICORN_PORT']}"
+        if not wait_until_healthy(server, base_url, timeout=120, headers=PROXIED_HTTPS):
+            pytest.fail(f"the production server did not start:\n{log_path.read_text()}")
+        yield base_url
+    finally:
+        stop_process_group(server)
 
 
 def _production_env(*, database_url: str, workdir: Path, queue: str, port: int) -> dict:
@@ -198,19 +221,21 @@ def production_server(tmp_path_factory):
         _manage("migrate", "--noinput", env=env)
         _finish(collectstatic)
         log_path = workdir / "server.log"
-        with log_path.open("w") as log:
-            server = subprocess.Popen(  # check --deploy, then uvicorn
-                [str(ROOT / "scripts" / "serve-web.sh")],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        cleanup.callback(_stop, server)
-        base_url = f"http://127.0.0.1:{port}"
-        if not wait_until_healthy(server, base_url, timeout=120, headers=PROXIED_HTTPS):
-            pytest.fail(f"the production server did not start:\n{log_path.read_text()}")
+        base_url = cleanup.enter_context(serve_web(env, log_path))
         production = ProductionServer(base_url=base_url, env=env, log_path=log_path)
         cleanup.callback(production.session.close)
         yield production
+
+
+@pytest.fixture(scope="session")
+def published_campaign(production_server):
+    """A campaign a seller created and published through the production API."""
+    seller = {"X-Session-Token": production_server.token("seller@production.test", "seller")}
+    created = production_server.post("/api/v1/campaigns/", json=campaign_payload(), headers=seller)
+    assert created.status_code == 201, created.text
+    campaign = created.json()
+    published = production_server.post(
+        f"/api/v1/campaigns/{campaign['id']}/publish/", headers=seller
+    )
+    assert published.status_code == 200, published.text
+    return campaign

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.campaigns.conftest import campaign_payload
 from tests.deploy.conftest import PRODUCTION
 
 pytestmark = PRODUCTION
@@ -24,20 +23,6 @@ STATIC_REFERENCE = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.[a-z0-9]+$")
 DECADE_IMMUTABLE = "max-age=315360000, public, immutable"
 HSTS = "max-age=31536000; includeSubDomains; preload"
-
-
-@pytest.fixture(scope="module")
-def published_campaign(production_server):
-    """A campaign a seller created and published through the production API."""
-    seller = {"X-Session-Token": production_server.token("seller@production.test", "seller")}
-    created = production_server.post("/api/v1/campaigns/", json=campaign_payload(), headers=seller)
-    assert created.status_code == 201, created.text
-    campaign = created.json()
-    published = production_server.post(
-        f"/api/v1/campaigns/{campaign['id']}/publish/", headers=seller
-    )
-    assert published.status_code == 200, published.text
-    return campaign
 
 
 def test_check_deploy_found_nothing_to_warn_about_before_uvicorn_started(production_server):
