@@ -3,14 +3,16 @@
 Creates a fresh database `tk_bench` next to DATABASE_URL's, migrates it, makes 50 customers
 with API tokens, and for each configuration of `CONFIGURATIONS` (plain; with JSON request
 logs; production: request logs, RabbitMQ with a Celery worker and beat alongside, the default
-throttle rates) starts uvicorn with 2 workers on a free port and fires 1,000 one-seat
-bookings at a fresh 500-seat ticket type from 50 concurrent clients; in production, then the
-same with mixed multi-type bookings on a 4-type campaign. Prints bookings/s over the
-sell-out, latency percentiles of the successful requests, status counts, the oversold count
-(must be 0), `audit_inventory`, and the server CPU per booking request (the server
-processes' CPU time over the run / requests); then, measured in-process, the queries of one
-booking request, the time spent holding the ticket-type row locks, and the CPU each part
-that production adds costs a booking request.
+throttle rates; production behind the proxy, as docker-compose runs it) starts uvicorn with
+2 workers on a free port (or nginx in front of 2 one-process servers), warms it up, and fires
+1,000 one-seat bookings at a fresh 500-seat ticket type from 50 concurrent clients; in
+production, then the same with mixed multi-type bookings on a 4-type campaign. Prints
+bookings/s over the sell-out, latency percentiles of the successful requests, status counts,
+the oversold count (must be 0), `audit_inventory`, and the server CPU per booking request
+(the server processes' CPU time over the run / requests); then, measured in-process, the
+queries of one booking request, the time spent holding the ticket-type row locks, and the
+CPU each part that production adds costs a booking request. Last, pretix under the same
+load when it is installed (scripts/bench_pretix.py), with the ratios.
 """
 
 import asyncio
@@ -25,9 +27,11 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import local_proxy
 import psycopg
 import requests
 
@@ -150,7 +154,9 @@ def sale(slug: str, types: list[tuple[str, int]]):
     ]
 
 
-def start_server(port: int, env: dict, *, log=None, wait: float = 60) -> subprocess.Popen:
+def start_server(
+    port: int, env: dict, *, log=None, wait: float = 60, workers: int = WORKERS
+) -> subprocess.Popen:
     """uvicorn as production runs it (its access log off: the app logs each request itself,
     when LOG_LEVEL lets it), its output to `log` when given."""
     server = subprocess.Popen(  # noqa: S603 (fixed argv, no shell)
@@ -162,7 +168,7 @@ def start_server(port: int, env: dict, *, log=None, wait: float = 60) -> subproc
             "--port",
             str(port),
             "--workers",
-            str(WORKERS),
+            str(workers),
             "--log-level",
             "warning",
             "--no-access-log",
@@ -393,19 +399,34 @@ def measure_hot_path(token: str, ticket_type) -> None:
     )
 
 
+class Configuration(NamedTuple):
+    name: str
+    description: str
+    env: dict
+    with_celery: bool = False
+    # WORKERS app servers of one process each behind nginx on deploy/nginx.conf.template, as
+    # docker-compose runs them, instead of one uvicorn with WORKERS processes.
+    behind_proxy: bool = False
+
+
 CONFIGURATIONS = [
-    ("plain", "request logs off, no broker: periodic jobs in the web processes", {}, False),
-    (
-        "+ request logs",
-        "plain with JSON request log lines (to a file)",
-        {"LOG_LEVEL": "INFO"},
-        False,
+    Configuration("plain", "request logs off, no broker: periodic jobs in the web processes", {}),
+    Configuration(
+        "+ request logs", "plain with JSON request log lines (to a file)", {"LOG_LEVEL": "INFO"}
     ),
-    (
+    Configuration(
         "production",
         "request logs, RabbitMQ with a Celery worker and beat alongside, default throttle rates",
         {"LOG_LEVEL": "INFO"},
-        True,
+        with_celery=True,
+    ),
+    Configuration(
+        "behind the proxy",
+        f"production, as docker-compose runs it: nginx (least_conn) in front of {WORKERS} app "
+        "servers of one process each; nginx's CPU counts as web CPU",
+        {"LOG_LEVEL": "INFO", "NUM_PROXIES": "1", "FORWARDED_ALLOW_IPS": "127.0.0.1"},
+        with_celery=True,
+        behind_proxy=True,
     ),
 ]
 
@@ -543,7 +564,7 @@ def run_configuration(
 ) -> tuple[bool, dict]:
     """The 1-type sell-out on a fresh campaign under one configuration (and, in production,
     the mixed one too); prints them and returns (passed, summary of the 1-type run)."""
-    name, description, extra, with_celery = configuration
+    name, description, extra, with_celery, behind_proxy = configuration
     env = {**(production_env(env) if with_celery else env), **extra}
     _, single_types = sale(f"bench-{number}-single", [("General", CAPACITY)])
     multi, multi_types = sale(
@@ -554,9 +575,12 @@ def run_configuration(
         open(logs / f"{number}-web.log", "w") as web_log,
         open(logs / f"{number}-celery.log", "w") as celery_log,
     ):
-        server = start_server(port, env, log=web_log)
+        if behind_proxy:
+            servers = proxied_servers(port, env, web_log, logs / f"{number}-proxy")
+        else:
+            servers = [start_server(port, env, log=web_log)]
         helpers = start_celery(env, celery_log, logs / f"{number}-beat") if with_celery else []
-        web = process_tree(server.pid)
+        web = [pid for server in servers for pid in process_tree(server.pid)]
         others = settled(helpers)
         base_url = f"http://127.0.0.1:{port}"
         print(f"\n#### {name}: {description}")
@@ -588,11 +612,40 @@ def run_configuration(
                     database_ms,
                 )[0]
         finally:
-            for process in [server, *helpers]:
+            for process in [*servers, *helpers]:
                 process.terminate()
-            for process in [server, *helpers]:
+            for process in [*servers, *helpers]:
                 process.wait(timeout=30)
-    return passed, {"name": name, **summary}
+    return passed, {"name": name, "production": with_celery, **summary}
+
+
+def proxied_servers(port: int, env: dict, log, workdir: Path) -> list[subprocess.Popen]:
+    """WORKERS one-process app servers, and nginx on the committed proxy template in front of
+    them on `port` (nginx last)."""
+    nginx = local_proxy.nginx_binary()
+    if nginx is None:
+        sys.exit("nginx is missing: make install installs it")
+    app_ports = [free_port() for _ in range(WORKERS)]
+    servers = [start_server(app_port, env, log=log, workers=1) for app_port in app_ports]
+    workdir.mkdir()
+    main = local_proxy.write_config(
+        workdir,
+        listen=f"127.0.0.1:{port}",
+        upstreams=[f"127.0.0.1:{app_port}" for app_port in app_ports],
+        body_limit=1024 * 1024,
+    )
+    servers.append(local_proxy.start(nginx, workdir, main))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                return servers
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    for server in servers:
+        server.terminate()
+    sys.exit(f"nginx did not answer: {(workdir / 'error.log').read_text()}")
 
 
 def main() -> None:
@@ -623,29 +676,30 @@ def main() -> None:
         )
     measure_hot_path(tokens[0], probe_types[0])
     measure_parts(tokens[0], probe_types[0])
-    side_by_side(rows[-1])
+    side_by_side([row for row in rows if row["production"]])
     sys.exit(0 if passed else 1)
 
 
-def side_by_side(product: dict) -> None:
-    """pretix under the same load in this run, when installed, against the production row."""
+def side_by_side(products: list[dict]) -> None:
+    """pretix under the same load in this run, when installed, against the production rows."""
     import bench_pretix
 
     pretix = bench_pretix.measure()
     if pretix is None:
         return
-    print("\n== side by side, 1-type sell-out, this run (product: production configuration)")
-    print("               orders/s    p50 ms    p99 ms    server CPU ms/request")
-    for name, row in (("product", product), ("pretix", pretix)):
+    print("\n== side by side, 1-type sell-out, this run (the product in production)")
+    print("  server                 orders/s    p50 ms    p99 ms    server CPU ms/request")
+    for row in [*products, {**pretix, "name": "pretix"}]:
         print(
-            f"  {name:<12}{row['rate']:>10.1f}{row['p50']:>10.0f}{row['p99']:>10.0f}"
+            f"  {row['name']:<20}{row['rate']:>11.1f}{row['p50']:>10.0f}{row['p99']:>10.0f}"
             f"{row['cpu_ms']:>14.2f}"
         )
-    print(
-        f"  ratio: {product['rate'] / pretix['rate']:.1f}x the orders/s, "
-        f"p99 {pretix['p99'] / product['p99']:.1f}x shorter, "
-        f"{pretix['cpu_ms'] / product['cpu_ms']:.1f}x less server CPU per request"
-    )
+    for product in products:
+        print(
+            f"  {product['name']}: {product['rate'] / pretix['rate']:.1f}x pretix's orders/s, "
+            f"a p99 {pretix['p99'] / product['p99']:.1f}x shorter, "
+            f"{pretix['cpu_ms'] / product['cpu_ms']:.1f}x less server CPU per request"
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ def _release_test_database(django_db_setup, django_db_blocker):
     yield
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return
+    if connection.vendor != "postgresql" or not connection.settings_dict["NAME"].startswith(
+        "test_"
+    ):
+        return  # pytest-django makes no test database when no test of the session uses one
     with django_db_blocker.unblock():
         connection.close_pool()
         with connection.cursor() as cursor:

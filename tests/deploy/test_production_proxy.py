@@ -11,10 +11,7 @@ be told from the proxy's (127.0.0.1).
 
 import http.client
 import json
-import os
-import shutil
 import socket
-import subprocess
 import time
 import uuid
 from contextlib import ExitStack
@@ -23,23 +20,16 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
+from scripts import local_proxy
 from tests.conftest import free_port
-from tests.deploy.conftest import PRODUCTION, PROXIED_HTTPS, ROOT, serve_web, stop_process_group
+from tests.deploy.conftest import PRODUCTION, PROXIED_HTTPS, serve_web, stop_process_group
 
 pytestmark = PRODUCTION
 
-TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 BODY_LIMIT = 1024 * 1024
 CLIENT_ADDRESS = "127.0.0.2"
 FORGED_ADDRESS = "203.0.113.9"
 CAMPAIGN_PAGE = "/campaigns/rooftop-jazz-night/"
-
-
-def render(template: str, variables: dict[str, str]) -> str:
-    """What the nginx image does to a template: each ${NAME} becomes that variable."""
-    for name, value in variables.items():
-        template = template.replace(f"${{{name}}}", value)
-    return template
 
 
 def request(port: int, method: str, path: str, *, headers=None, body=None):
@@ -65,27 +55,6 @@ def logged_requests(log_path: Path) -> dict[str, dict]:
     return {record["request_id"]: record for record in records if record["message"] == "request"}
 
 
-def _nginx() -> str:
-    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
-    if nginx is None:
-        pytest.fail("nginx is not installed: `make install` installs nginx-light")
-    return nginx
-
-
-def _main_config(workdir: Path, site: Path) -> str:
-    """What the image's own nginx.conf adds around the template, with every file in
-    `workdir` (private to this user: nginx's workers run as it)."""
-    temp_paths = "".join(
-        f"{kind}_temp_path {workdir / kind};\n"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    return (
-        f"{user}pid {workdir / 'nginx.pid'};\nevents {{}}\n"
-        f"http {{\naccess_log off;\n{temp_paths}include {site};\n}}\n"
-    )
-
-
 @pytest.fixture(scope="module")
 def app_servers(production_server, tmp_path_factory):
     """Two production app servers, one uvicorn process each; yields (base URL, log file)."""
@@ -109,34 +78,23 @@ def app_servers(production_server, tmp_path_factory):
 @pytest.fixture(scope="module")
 def proxy(app_servers, tmp_path_factory) -> int:
     """nginx on the committed template in front of `app_servers`; yields its port."""
-    nginx = _nginx()
+    nginx = local_proxy.nginx_binary()
+    if nginx is None:
+        pytest.fail("nginx is not installed: `make install` installs it")
     workdir = tmp_path_factory.mktemp("proxy")
     port = free_port()
-    rendered = render(
-        TEMPLATE.read_text(),
-        {
-            "LISTEN_PORT": f"127.0.0.1:{port}",
-            "WEB_UPSTREAM_SERVERS": " ".join(
-                f"server {url.removeprefix('http://')};" for url, _ in app_servers
-            ),
-            "MAX_REQUEST_BODY_BYTES": str(BODY_LIMIT),
-        },
+    main = local_proxy.write_config(
+        workdir,
+        listen=f"127.0.0.1:{port}",
+        upstreams=[url.removeprefix("http://") for url, _ in app_servers],
+        body_limit=BODY_LIMIT,
     )
-    assert "${" not in rendered, "the template has a variable docker-compose does not set"
-    site = workdir / "default.conf"
-    site.write_text(rendered)
-    main = workdir / "nginx.conf"
-    main.write_text(_main_config(workdir, site))
-    error_log = workdir / "error.log"
-    server = subprocess.Popen(
-        [nginx, "-p", str(workdir), "-c", str(main), "-e", str(error_log), "-g", "daemon off;"],
-        start_new_session=True,
-    )
+    server = local_proxy.start(nginx, workdir, main)
     try:
         deadline = time.monotonic() + 30
         while request(port, "GET", "/health")[0] != 200:
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"nginx did not start:\n{error_log.read_text()}")
+                pytest.fail(f"nginx did not start:\n{(workdir / 'error.log').read_text()}")
             time.sleep(0.2)
         yield port
     finally:
