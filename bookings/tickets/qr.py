@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from bookings.models import Ticket
 from campaigns.models import Campaign, CampaignKey
@@ -146,11 +146,13 @@ def decode_token(token: object, *, expected_campaign_id: int | None = None) -> D
     parsed = parse_token(token)
     if isinstance(parsed, DecodedToken):
         return parsed
-    # One query: the campaign, and beside it the key of the token's version if it has one.
+    # One query: the campaign, and beside it the key of the token's version (NULL if none,
+    # a version beyond the column's range included).
+    key = CampaignKey.objects.filter(campaign=OuterRef("pk"), version=parsed.key_version)
     found = (
         Campaign.objects.filter(public_id=parsed.public_id)
-        .annotate(key=FilteredRelation("keys", condition=Q(keys__version=parsed.key_version)))
-        .values_list("pk", "key__secret")
+        .annotate(secret=Subquery(key.values("secret")))
+        .values_list("pk", "secret")
         .first()
     )
     if found is None:
