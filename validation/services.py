@@ -202,9 +202,9 @@ def _scan_once(
     scanned_at: datetime,
     offline: bool,
 ) -> Scan:
-    """Decide and record a scan whose nonce is new; call inside a transaction. `found` is
-    what the code (or the hand-picked ticket) stands for, the ticket read under its lock;
-    `door` limits it to one campaign."""
+    """Decide and record a scan, or return the scan its nonce already made; call inside a
+    transaction. `found` is what the code (or the hand-picked ticket) stands for, the ticket
+    read under its lock; `door` limits it to one campaign."""
     record = {
         "manager": manager,
         "scanner_device": device,
@@ -230,7 +230,8 @@ def _scan_once(
             result=Result.WRONG_CAMPAIGN,
             answer=_answer(Result.WRONG_CAMPAIGN),
         )
-    # A request with the same nonce may have committed while this one waited for the lock.
+    # Checked under the lock: a replay, or a request with the same nonce that committed while
+    # this one waited for the row, is answered before anything is counted.
     earlier = _earlier_scan(nonce=nonce, manager=manager, device=device)
     if earlier is not None:
         return earlier
@@ -270,11 +271,11 @@ def _scan(
     door: int | None = None,
 ) -> Scan:
     """Record one scan under its nonce, or return the scan that nonce already made; `find()`
-    says what was presented. Online scans are timed by the server."""
+    says what was presented. Online scans are timed by the server. A replay is found under
+    the ticket's lock before anything is counted, or, when it is `invalid` or
+    `wrong_campaign`, by its unique nonce failing to insert: no scan pays a nonce query
+    ahead of its transaction for the rare replay."""
     nonce = nonce or new_nonce()
-    earlier = _earlier_scan(nonce=nonce, manager=manager, device=device)
-    if earlier is not None:
-        return earlier
     try:
         with transaction.atomic():
             return _scan_once(
@@ -288,8 +289,9 @@ def _scan(
                 offline=offline,
             )
     except IntegrityError:
-        # The same nonce committed concurrently (without a ticket lock to wait on): this
-        # attempt rolled back entirely, its count included, and the first answer stands.
+        # The nonce was already recorded (a replay refused as invalid or wrong_campaign, or a
+        # concurrent request with no ticket lock to wait on): this attempt rolled back
+        # entirely, and the first answer stands.
         earlier = _earlier_scan(nonce=nonce, manager=manager, device=device)
         if earlier is None:
             raise
