@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -151,7 +151,7 @@ def _may_scan(
 
 def _count_entry(*, ticket_id: int) -> bool:
     """Count one entry if the ticket has one left. The condition is part of the UPDATE, so the
-    count never passes the allowance, whatever ran between reading the ticket and now."""
+    count never passes the allowance even if the ticket was read without its lock."""
     counted = Ticket.objects.filter(pk=ticket_id, scans_used__lt=F("scans_allowed")).update(
         scans_used=F("scans_used") + 1
     )
@@ -170,10 +170,22 @@ def _record(**fields) -> Scan:
     return scan
 
 
+def _locked_ticket(tickets: QuerySet[Ticket]) -> Ticket | None:
+    """The one ticket of `tickets`, locked until the scan commits, or None. The scan reads the
+    ticket once, under its lock: concurrent scans of it queue, and each decides on the count
+    the one before committed."""
+    try:
+        return lock_one(tickets)
+    except Ticket.DoesNotExist:
+        return None
+
+
 def _ticket_by_id(*, ticket_id: int, campaign_id: int) -> tuple[DecodedToken, Ticket | None]:
     """A check-in by hand names the ticket, not its code: the same outcome as a scan, an
-    unknown ticket reading as an unreadable code."""
-    ticket = Ticket.objects.select_related("booking", "ticket_type").filter(pk=ticket_id).first()
+    unknown ticket reading as an unreadable code. Call inside the scan's transaction."""
+    ticket = _locked_ticket(
+        Ticket.objects.select_related("booking", "ticket_type").filter(pk=ticket_id)
+    )
     if ticket is None:
         return DecodedToken(Reason.UNKNOWN_TICKET, campaign_id=campaign_id), None
     return DecodedToken(None, campaign_id=ticket.booking.campaign_id, ticket_id=ticket.pk), ticket
@@ -190,8 +202,9 @@ def _scan_once(
     scanned_at: datetime,
     offline: bool,
 ) -> Scan:
-    """Decide and record a scan whose nonce is new; call inside a transaction. `found` is
-    what the code (or the hand-picked ticket) stands for; `door` limits it to one campaign."""
+    """Decide and record a scan, or return the scan its nonce already made; call inside a
+    transaction. `found` is what the code (or the hand-picked ticket) stands for, the ticket
+    read under its lock; `door` limits it to one campaign."""
     record = {
         "manager": manager,
         "scanner_device": device,
@@ -217,8 +230,8 @@ def _scan_once(
             result=Result.WRONG_CAMPAIGN,
             answer=_answer(Result.WRONG_CAMPAIGN),
         )
-    ticket = lock_one(Ticket.objects.select_related("booking", "ticket_type"), pk=ticket.pk)
-    # A request with the same nonce may have committed while this one waited for the lock.
+    # Checked under the lock: a replay, or a request with the same nonce that committed while
+    # this one waited for the row, is answered before anything is counted.
     earlier = _earlier_scan(nonce=nonce, manager=manager, device=device)
     if earlier is not None:
         return earlier
@@ -230,7 +243,8 @@ def _scan_once(
         result = Result.NOT_PAID
     elif _count_entry(ticket_id=ticket.pk):
         result = Result.VALID
-        ticket.refresh_from_db(fields=["scans_used"])
+        # The row is locked: the stored count is the one read, plus this entry.
+        ticket.scans_used += 1
     else:
         result = Result.ALREADY_USED
         # Offline, the door already let this entry through: the seller must hear of it.
@@ -257,11 +271,11 @@ def _scan(
     door: int | None = None,
 ) -> Scan:
     """Record one scan under its nonce, or return the scan that nonce already made; `find()`
-    says what was presented. Online scans are timed by the server."""
+    says what was presented. Online scans are timed by the server. A replay is found under
+    the ticket's lock before anything is counted, or, when it is `invalid` or
+    `wrong_campaign`, by its unique nonce failing to insert: no scan pays a nonce query
+    ahead of its transaction for the rare replay."""
     nonce = nonce or new_nonce()
-    earlier = _earlier_scan(nonce=nonce, manager=manager, device=device)
-    if earlier is not None:
-        return earlier
     try:
         with transaction.atomic():
             return _scan_once(
@@ -275,8 +289,9 @@ def _scan(
                 offline=offline,
             )
     except IntegrityError:
-        # The same nonce committed concurrently (without a ticket lock to wait on): this
-        # attempt rolled back entirely, its count included, and the first answer stands.
+        # The nonce was already recorded (a replay refused as invalid or wrong_campaign, or a
+        # concurrent request with no ticket lock to wait on): this attempt rolled back
+        # entirely, and the first answer stands.
         earlier = _earlier_scan(nonce=nonce, manager=manager, device=device)
         if earlier is None:
             raise
@@ -303,7 +318,7 @@ def scan_ticket(
     return _scan(
         manager=manager,
         device=device,
-        find=lambda: ticket_for_token(qr),
+        find=lambda: ticket_for_token(qr, read=_locked_ticket),
         device_id=device_id,
         nonce=nonce,
         scanned_at=scanned_at,

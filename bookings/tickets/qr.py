@@ -13,8 +13,11 @@ was refused. Scanners that work offline use `open_token` with the keys of their 
 import base64
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from bookings.models import Ticket
 from campaigns.models import Campaign, CampaignKey
@@ -143,13 +146,19 @@ def decode_token(token: object, *, expected_campaign_id: int | None = None) -> D
     parsed = parse_token(token)
     if isinstance(parsed, DecodedToken):
         return parsed
-    campaign_id = (
-        Campaign.objects.filter(public_id=parsed.public_id).values_list("pk", flat=True).first()
+    # One query: the campaign, and beside it the key of the token's version (NULL if none,
+    # a version beyond the column's range included).
+    key = CampaignKey.objects.filter(campaign=OuterRef("pk"), version=parsed.key_version)
+    found = (
+        Campaign.objects.filter(public_id=parsed.public_id)
+        .annotate(secret=Subquery(key.values("secret")))
+        .values_list("pk", "secret")
+        .first()
     )
-    if campaign_id is None:
+    if found is None:
         return DecodedToken(Reason.UNKNOWN_CAMPAIGN)
-    key = CampaignKey.objects.filter(campaign_id=campaign_id, version=parsed.key_version).first()
-    keys = {key.version: key.key_bytes} if key is not None else {}
+    campaign_id, secret = found
+    keys = {} if secret is None else {parsed.key_version: CampaignKey(secret=secret).key_bytes}
     decoded = open_token(parsed, campaign_id=campaign_id, keys=keys)
     if decoded.ok and expected_campaign_id is not None and campaign_id != expected_campaign_id:
         return DecodedToken(
@@ -163,20 +172,25 @@ def decode_token(token: object, *, expected_campaign_id: int | None = None) -> D
 
 
 def ticket_for_token(
-    token: object, *, expected_campaign_id: int | None = None
+    token: object,
+    *,
+    expected_campaign_id: int | None = None,
+    read: Callable[[QuerySet[Ticket]], Ticket | None] = QuerySet.first,
 ) -> tuple[DecodedToken, Ticket | None]:
     """The ticket a scanned token stands for, refusing tokens replaced by a re-issue.
 
     After a key rotation re-issues a ticket, its old token still decodes (old key versions
-    stay readable) but no longer matches the stored one: SUPERSEDED.
+    stay readable) but no longer matches the stored one: SUPERSEDED. `read` fetches the one
+    ticket of a queryset, or None: the door passes a locking read, so that the row it
+    decides on is the row it counts.
     """
     decoded = decode_token(token, expected_campaign_id=expected_campaign_id)
     if not decoded.ok:
         return decoded, None
-    ticket = (
-        Ticket.objects.select_related("booking", "ticket_type")
-        .filter(pk=decoded.ticket_id, booking__campaign_id=decoded.campaign_id)
-        .first()
+    ticket = read(
+        Ticket.objects.select_related("booking", "ticket_type").filter(
+            pk=decoded.ticket_id, booking__campaign_id=decoded.campaign_id
+        )
     )
     if ticket is None:
         return DecodedToken(Reason.UNKNOWN_TICKET, campaign_id=decoded.campaign_id), None

@@ -367,6 +367,20 @@ def test_last_seen_is_written_at_most_once_a_minute(
     assert ScannerDevice.objects.get(pk=device.pk).last_seen_at == first
 
 
+def test_a_scan_request_takes_nine_queries(paired, table_ticket, django_assert_num_queries):
+    _, token = paired
+    scanner = device_client(token)
+    scanner.post(SCAN_URL, {"qr": table_ticket.qr_token, "device_id": "q"})  # writes last seen
+
+    # the device (with its campaign and pairer), BEGIN, the campaign with its key, the lock's
+    # wait bound, the ticket locked, the nonce, the count, the scan, COMMIT
+    with django_assert_num_queries(9):
+        response = scanner.post(SCAN_URL, {"qr": table_ticket.qr_token, "device_id": "q"})
+
+    assert (response.json()["result"], response.json()["scans_remaining"]) == ("valid", 4)
+    assert Ticket.objects.get(pk=table_ticket.pk).scans_used == 2
+
+
 # --- A device token opens its campaign's door endpoints and nothing else -----------------
 
 SAMPLE_ARGUMENTS = {"int": "1", "str": "x", "slug": "x", "path": "x"}

@@ -200,6 +200,21 @@ def test_the_same_nonce_returns_the_first_answer_and_counts_nothing(manager, tab
     assert Scan.objects.count() == 1
 
 
+def test_a_replay_after_the_manager_left_the_campaign_returns_the_first_answer(
+    manager, campaign, table_ticket
+):
+    first = _scan(manager, table_ticket, nonce="retry-0002")
+    campaign.managers.remove(manager)
+
+    again = _scan(manager, table_ticket, nonce="retry-0002")
+
+    assert again.pk == first.pk
+    assert again.answer == first.answer
+    assert again.answer["result"] == "valid"
+    assert _used(table_ticket) == 1
+    assert Scan.objects.count() == 1
+
+
 def test_another_managers_nonce_is_refused_and_shows_nothing(manager, campaign, entry_ticket):
     colleague = CampaignFactory().managers.create(email="colleague@example.com", role="manager")
     _scan(manager, entry_ticket, nonce="shared-0001")
