@@ -37,6 +37,19 @@ class SharedPoolRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = _ReusingRedisCacheClient
 
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to the counter at `key` and return it; a new counter starts at 1 and lives
+        `timeout` seconds. One round trip (INCR and EXPIRE NX, pipelined), where Django's
+        add-then-incr takes three (SET NX, EXISTS, INCR) and fails if the key vanishes
+        between them. Whichever request creates the counter, the first EXPIRE NX to arrive
+        sets its lifetime and later ones leave it alone."""
+        key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.incr(key)
+        pipeline.expire(key, timeout, nx=True)
+        count, _ = pipeline.execute()
+        return count
+
     @cached_property
     def _cache(self):
         key = (tuple(self._servers), tuple(sorted(self._options.items())))

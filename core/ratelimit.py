@@ -27,24 +27,25 @@ def rate_limit_take(*, scope: str, ident: str, rate: str, now: float, request=No
     """Count one request of `ident` against `scope`'s budget; None if allowed, else the
     seconds left in the window (for Retry-After).
 
-    Counted with the cache's atomic add and increment (Redis INCR in deployments): every app
-    process shares the counters, and simultaneous requests can never both take the last
-    slot. The counter outlives its window by a little so a slow request never increments a
-    vanished key.
+    Counted in the shared cache (one pipelined INCR and EXPIRE NX on Redis, see
+    `core.cache`): every app process shares the counters, and simultaneous requests can
+    never both take the last slot. The counter outlives its window by a little so a slow
+    request never increments a vanished key.
     """
     limit, duration = parse_rate(rate)
     window = int(now // duration)
-    key = f"throttle_{scope}_{ident}:{window}"
-    cache.add(key, 0, timeout=duration + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # The counter vanished between add and incr (evicted, or the cache was flushed):
-        # this request starts the window again rather than failing.
-        cache.set(key, 1, timeout=duration + 5)
-        count = 1
+    count = _count(f"throttle_{scope}_{ident}:{window}", timeout=duration + 5)
     if count <= limit:
         return None
     if count == limit + 1:
         throttle_tripped.send(sender=rate_limit_take, request=request, scope=scope, rate=rate)
     return max(1, math.ceil((window + 1) * duration - now))
+
+
+def _count(key: str, *, timeout: int) -> int:
+    """One more on the counter at `key`, created with `timeout`: in one Redis round trip, or
+    with the cache's atomic add and increment where the cache is not Redis (development)."""
+    if hasattr(cache, "count"):
+        return cache.count(key, timeout)
+    cache.add(key, 0, timeout=timeout)
+    return cache.incr(key)

@@ -137,21 +137,40 @@ def test_seller_applications_have_their_own_budget_per_user(
     )
 
 
-def test_a_counter_that_vanishes_between_add_and_increment_restarts_its_window(monkeypatch):
+def _seconds_to_live(key: str) -> int:
+    from django.core.cache import cache
+
+    return cache._cache.get_client().ttl(cache.make_key(key))
+
+
+@pytest.mark.redis
+def test_a_throttle_counter_lives_its_window_and_a_little_more_from_its_first_request():
     from django.core.cache import cache
 
     from core import ratelimit
 
-    real_add = cache.add
+    retries = [
+        ratelimit.rate_limit_take(scope="auth", ident="203.0.113.9", rate="2/min", now=0.0)
+        for _ in range(3)
+    ]
 
-    def add_then_lose_the_key(key, *args, **kwargs):
-        added = real_add(key, *args, **kwargs)
-        cache.delete(key)  # evicted, or the cache flushed, just after the add
-        return added
+    assert retries == [None, None, 60]
+    assert cache.get("throttle_auth_203.0.113.9:0") == 3
+    assert 60 < _seconds_to_live("throttle_auth_203.0.113.9:0") <= 65
 
-    monkeypatch.setattr(ratelimit.cache, "add", add_then_lose_the_key)
+
+@pytest.mark.redis
+def test_a_throttle_counter_left_without_a_lifetime_gets_one_and_keeps_counting():
+    """A counter whose EXPIRE never ran (its process died between the two commands) must not
+    outlive its window: the next request gives it one, and the count carries on."""
+    from django.core.cache import cache
+
+    from core import ratelimit
+
+    cache.set("throttle_auth_203.0.113.9:0", 1, timeout=None)
 
     retry = ratelimit.rate_limit_take(scope="auth", ident="203.0.113.9", rate="1/min", now=0.0)
 
-    assert retry is None
-    assert cache.get("throttle_auth_203.0.113.9:0") == 1
+    assert retry == 60
+    assert cache.get("throttle_auth_203.0.113.9:0") == 2
+    assert 60 < _seconds_to_live("throttle_auth_203.0.113.9:0") <= 65

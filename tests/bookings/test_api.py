@@ -85,6 +85,53 @@ def test_post_books_and_answers_the_contract_body(client_for, customer, ticket_t
     assert _reserved(ticket_type) == 3
 
 
+def test_the_written_out_booking_answer_is_what_its_declared_fields_render(customer, ticket_type):
+    """BookingOutput writes its body by hand for speed; the declared fields (the schema) must
+    render the same: pending, discounted, confirmed with per-seat tickets, with a receipt."""
+    from rest_framework import serializers
+
+    from bookings.api import BookingOutput
+    from bookings.models import Receipt
+
+    pending = services.booking_create(
+        customer=customer,
+        campaign_id=ticket_type.campaign_id,
+        items=[{"ticket_type": ticket_type.pk, "quantity": 2}],
+        issuance="separate",
+        holder_names=["Ada", "Bola"],
+    )
+    confirmed = services.booking_create(
+        customer=customer,
+        campaign_id=ticket_type.campaign_id,
+        items=[{"ticket_type": ticket_type.pk, "quantity": 3}],
+        issuance="separate",
+    )
+    Booking.objects.filter(pk=confirmed.pk).update(discount="100.00", total="7400.00")
+    services.confirm_booking(booking_id=confirmed.pk, source="webhook")
+    Receipt.objects.filter(booking=confirmed).delete()
+    Receipt.objects.create(
+        booking=confirmed,
+        kind=Receipt.Kind.RECEIPT,
+        seller=ticket_type.campaign.seller,
+        number=7,
+        buyer_name="Ada",
+        buyer_email="ada@example.com",
+        lines=[],
+        currency="NGN",
+        total="7400.00",
+        vat_rate="0.00",
+        vat_amount="0.00",
+        payment_reference="tx-7",
+    )
+    declared = serializers.ModelSerializer.to_representation
+
+    for booking in [pending, *Booking.objects.prefetch_related("items", "tickets", "receipts")]:
+        output = BookingOutput(booking)
+        assert output.data == declared(output, booking)
+    assert BookingOutput(Booking.objects.get(pk=confirmed.pk)).data["receipt_number"] == "R-000007"
+    assert len(BookingOutput(Booking.objects.get(pk=confirmed.pk)).data["tickets"]) == 3
+
+
 def test_post_with_session_token_header(api_client, customer, ticket_type):
     token = session_token_create(user=customer)
     response = api_client.post(URL, _body(ticket_type), HTTP_X_SESSION_TOKEN=token)
