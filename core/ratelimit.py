@@ -48,4 +48,8 @@ def _count(key: str, *, timeout: int) -> int:
     if hasattr(cache, "count"):
         return cache.count(key, timeout)
     cache.add(key, 0, timeout=timeout)
-    return cache.incr(key)
+    try:
+        return cache.incr(key)
+    except ValueError:  # culled just after the add (the in-memory cache culls when full)
+        cache.set(key, 1, timeout=timeout)
+        return 1

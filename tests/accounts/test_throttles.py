@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.socialaccount.providers.google import views as google_views
+from django.core.cache.backends.locmem import LocMemCache
 
 from accounts.models import AuditEvent, SellerApplication, User
 from tests.accounts.test_google_login import mobile_sign_in
@@ -174,3 +175,27 @@ def test_a_throttle_counter_left_without_a_lifetime_gets_one_and_keeps_counting(
     assert retry == 60
     assert cache.get("throttle_auth_203.0.113.9:0") == 2
     assert 60 < _seconds_to_live("throttle_auth_203.0.113.9:0") <= 65
+
+
+def test_without_redis_a_counter_culled_between_add_and_increment_restarts_its_window(
+    monkeypatch,
+):
+    """Development's in-memory cache culls entries when full, possibly the counter just
+    added: the request is counted afresh rather than failing."""
+    from core import ratelimit
+
+    local = LocMemCache("throttle-test", {})
+    real_add = local.add
+
+    def add_then_lose_the_key(key, *args, **kwargs):
+        added = real_add(key, *args, **kwargs)
+        local.delete(key)
+        return added
+
+    monkeypatch.setattr(local, "add", add_then_lose_the_key)
+    monkeypatch.setattr(ratelimit, "cache", local)
+
+    retry = ratelimit.rate_limit_take(scope="auth", ident="203.0.113.9", rate="1/min", now=0.0)
+
+    assert retry is None
+    assert local.get("throttle_auth_203.0.113.9:0") == 1
