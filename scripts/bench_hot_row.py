@@ -77,7 +77,7 @@ def tps(url: str, script: str) -> float:
 
 def main() -> None:
     if shutil.which("pgbench") is None:
-        sys.exit("pgbench is missing (Debian: postgresql-client)")
+        sys.exit("pgbench is missing (Debian: it comes with the postgresql package)")
     base = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x"))
     url = urlunsplit(base._replace(path=f"/{DATABASE}"))
     prepare(url)
