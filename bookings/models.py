@@ -232,6 +232,8 @@ class WaitingListEntry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "waiting-list entry"
+        verbose_name_plural = "waiting-list entries"
         ordering = ["joined_at", "id"]
         indexes = [
             models.Index(

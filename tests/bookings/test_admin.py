@@ -51,6 +51,7 @@ def test_waiting_lists_and_offers_are_listed_read_only(client, super_admin, tick
     edit = client.post(f"/admin/bookings/offer/{offer.pk}/change/", {"status": "booked"})
 
     assert entries.status_code == 200
+    assert "2 waiting-list entries" in entries.content.decode()
     assert "first@example.com" in entries.content.decode()
     assert "second@example.com" in entries.content.decode()
     assert offers.status_code == 200
