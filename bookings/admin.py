@@ -93,19 +93,12 @@ class PromoCodeAdmin(ReadOnlyAdmin):
     search_fields = ["=code", "campaign__title", "campaign__seller__email"]
     list_select_related = ["campaign"]
     actions = ["deactivate"]
+    # What identifies a code, the settings the codes service changes, its types.
     fields = readonly_fields = [
         "campaign",
         "code",
-        "kind",
-        "value",
+        *codes.CODE_FIELDS,
         "ticket_types",
-        "max_uses",
-        "max_uses_per_customer",
-        "valid_from",
-        "valid_until",
-        "min_quantity",
-        "release_on_refund",
-        "active",
         "created_at",
     ]
 
