@@ -178,16 +178,23 @@ def start_server(
         stdout=log,
         stderr=log,
     )
-    deadline = time.monotonic() + wait
+    if answers(f"http://127.0.0.1:{port}/health", within=wait):
+        return server
+    server.terminate()
+    sys.exit(f"uvicorn did not answer /health within {wait:.0f} s")
+
+
+def answers(url: str, *, within: float, headers: dict | None = None) -> bool:
+    """Whether `url` answers 200 within `within` seconds (a server starting up)."""
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code < 500:
-                return server
+            if requests.get(url, headers=headers, timeout=5).status_code == 200:
+                return True
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    server.terminate()
-    sys.exit(f"uvicorn did not answer /health within {wait:.0f} s")
+    return False
 
 
 def drive(
@@ -635,14 +642,8 @@ def proxied_servers(port: int, env: dict, log, workdir: Path) -> list[subprocess
         body_limit=1024 * 1024,
     )
     servers.append(local_proxy.start(nginx, workdir, main))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
-                return servers
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
+    if answers(f"http://127.0.0.1:{port}/health", within=30):
+        return servers
     for server in servers:
         server.terminate()
     sys.exit(f"nginx did not answer: {(workdir / 'error.log').read_text()}")

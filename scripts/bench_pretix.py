@@ -26,6 +26,7 @@ from bench import (
     CLIENTS,
     REQUESTS,
     WORKERS,
+    answers,
     cpu_seconds,
     drive,
     free_port,
@@ -105,18 +106,6 @@ def order_bodies(item: int, count: int) -> list[dict]:
     ]
 
 
-def wait_until_up(url: str, headers: dict) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, headers=headers, timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    sys.exit("pretix did not answer within 60 s")
-
-
 def measure() -> dict | None:
     """The sell-out against pretix: `{rate, p50, p99, cpu_ms, statuses, sold}`, or None when
     no pretix install is present."""
@@ -159,7 +148,8 @@ def measure() -> dict | None:
         events = f"http://127.0.0.1:{port}/api/v1/organizers/{organizer}/events"
         headers = {"Authorization": f"Token {token}"}
         try:
-            wait_until_up(f"{events}/sellout/", headers)
+            if not answers(f"{events}/sellout/", within=60, headers=headers):
+                sys.exit("pretix did not answer within 60 s")
             # Warm, like the product's servers: two orders per client at another event.
             drive(
                 f"{events}/warmup/orders/",
