@@ -311,7 +311,7 @@ def test_a_refused_booking_keeps_the_quantities_and_names_the_type_beside_it(
     )
     expect(page.locator(f'[data-ticket-option="{world.sold_out.pk}"]')).to_contain_text("Sold out")
     expect(page.locator(f"#quantity_{world.sold_out.pk}")).to_have_count(0)
-    assert page.evaluate("window.scrollY") > 0  # the page opens at the ticket list
+    page.wait_for_function("window.scrollY > 0")  # the page opens at the ticket list
 
 
 def test_the_campaign_form_adds_a_detail_line_and_saves_it_in_words(
