@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Sum, Value, When
+from django.db.models import Case, F, IntegerField, Sum, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,7 +31,7 @@ from bookings.tickets.holders import clean_holder_name
 from bookings.waitlist import services as waiting_lists
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
-from core import metrics
+from core import metrics, sql
 from core.errors import Conflict, Invalid, InvalidTransition, NotPermitted, Unprocessable
 from core.locking import lock, lock_one
 from core.money import to_money
@@ -89,8 +89,11 @@ def _invalid(field: str, message: str) -> InvalidBooking:
     return InvalidBooking(message, fields={field: [message]})
 
 
-def _seat_delta(quantities: dict[int, int]) -> Case:
-    """Per ticket type, the seats to add to `reserved` (negative to give seats back)."""
+def _seat_delta(quantities: dict[int, int]) -> Case | Value:
+    """Per ticket type, the seats to add to `reserved` (negative to give seats back), in an
+    update of exactly these types. One type, as most bookings have, needs no CASE."""
+    if len(quantities) == 1:
+        return Value(next(iter(quantities.values())))
     return Case(
         *(When(pk=pk, then=Value(quantity)) for pk, quantity in quantities.items()),
         default=Value(0),
@@ -137,6 +140,20 @@ def _mark_expired(booking_ids: list[int], now) -> None:
 def _overdue_holds(now):
     """Pending bookings whose hold ended by `now`."""
     return Booking.objects.filter(status=Booking.Status.PENDING_PAYMENT, expires_at__lte=now)
+
+
+def _overdue_holds_exist(now):
+    """An expression for a top-level ticket-type query: whether an overdue hold of the type's
+    campaign holds seats of it (`_overdue_holds`, in SQL: every booking request asks,
+    core.sql)."""
+    item, booking = sql.table(BookingItem), sql.table(Booking)
+    return sql.exists(
+        f"{item} INNER JOIN {booking} ON {booking}.id = {item}.booking_id "
+        f"WHERE {item}.ticket_type_id = {sql.table(TicketType)}.id "
+        f"AND {booking}.campaign_id = {sql.table(TicketType)}.campaign_id "
+        f"AND {booking}.status = %s AND {booking}.expires_at <= %s",
+        (Booking.Status.PENDING_PAYMENT, sql.moment(now)),
+    )
 
 
 def _expire_overdue_holds_of(*, campaign_id: int, type_ids, now) -> dict[int, int]:
@@ -447,11 +464,7 @@ def booking_create(
         TicketType.objects.select_related("campaign")
         .filter(pk__in=quantities)
         .annotate(
-            has_overdue_holds=Exists(
-                _overdue_holds(timezone.now()).filter(
-                    campaign_id=OuterRef("campaign_id"), items__ticket_type=OuterRef("pk")
-                )
-            ),
+            has_overdue_holds=_overdue_holds_exist(timezone.now()),
             has_overdue_offers=waiting_lists.overdue_offers_exist(),
         )
         .order_by("pk")

@@ -38,6 +38,7 @@ from bookings.models import Offer, WaitingListEntry
 from bookings.waitlist import selectors
 from campaigns.live import availability_changed
 from campaigns.models import Campaign, TicketType
+from core import sql
 from core.errors import Conflict, Invalid, NotFound, NotPermitted
 from core.locking import lock, lock_one
 from core.tasks import enqueue_on_commit
@@ -81,21 +82,22 @@ class OfferExpired(Conflict):
 
 
 def overdue_offers_exist():
-    """An expression for a ticket-type query: whether the type has open offers past their end."""
-    return Exists(
-        Offer.objects.filter(
-            ticket_type=OuterRef("pk"), status=Offer.Status.OPEN, expires_at__lte=timezone.now()
-        )
+    """An expression for a top-level ticket-type query: whether the type has open offers past
+    their end (in SQL: every booking request asks, core.sql)."""
+    return sql.exists(
+        f"{sql.table(Offer)} WHERE ticket_type_id = {sql.table(TicketType)}.id "
+        "AND status = %s AND expires_at <= %s",
+        (Offer.Status.OPEN, sql.moment(timezone.now())),
     )
 
 
 def waiting_list_work():
-    """An expression for a ticket-type query: whether the type has entries waiting or offers
-    overdue, i.e. whether `waiting_lists_serve` may change anything for it."""
-    return overdue_offers_exist() | Exists(
-        WaitingListEntry.objects.filter(
-            ticket_type=OuterRef("pk"), status=WaitingListEntry.Status.WAITING
-        )
+    """An expression for a top-level ticket-type query: whether the type has entries waiting
+    or offers overdue, i.e. whether `waiting_lists_serve` may change anything for it."""
+    return overdue_offers_exist() | sql.exists(
+        f"{sql.table(WaitingListEntry)} WHERE ticket_type_id = {sql.table(TicketType)}.id "
+        "AND status = %s",
+        (WaitingListEntry.Status.WAITING,),
     )
 
 
