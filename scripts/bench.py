@@ -466,10 +466,14 @@ def start_celery(env: dict, log, schedule: Path) -> list[subprocess.Popen]:
 
 
 def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux /proc). A thread or process that ends while it is
+    read (a thread pool winding down) is passed over."""
     pids = [pid]
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            pids += process_tree(int(child))
+    with contextlib.suppress(FileNotFoundError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                for child in (task / "children").read_text().split():
+                    pids += process_tree(int(child))
     return pids
 
 
