@@ -10,8 +10,9 @@ production, then the same with mixed multi-type bookings on a 4-type campaign. P
 bookings/s over the sell-out, latency percentiles of the successful requests, status counts,
 the oversold count (must be 0), `audit_inventory`, and the server CPU per booking request
 (the server processes' CPU time over the run / requests); then, measured in-process, the
-queries of one booking request, the time spent holding the ticket-type row locks, and the
-CPU each part that production adds costs a booking request. Last, pretix under the same
+queries of one booking request, the time spent holding the ticket-type row locks, the ORM's
+own CPU in the hot queries, and the CPU each part that production adds costs a booking
+request. Last, pretix under the same
 load when it is installed (scripts/bench_pretix.py), with the ratios.
 """
 
@@ -356,6 +357,77 @@ def measure_parts(token: str, ticket_type, rounds: int = 15, block: int = 20) ->
         print(f"  {name:<26} {ms:6.2f} ms  ({ms - plain:+.2f})")
 
 
+def measure_orm_share(ticket_type, rounds: int = 300) -> None:
+    """The ORM's own CPU in a booking's hot queries: each built and run as the booking service
+    does, against the same SQL text run through a bare cursor (interleaved, medians of 3).
+    What a hand-written hot path could save at most."""
+    from django.db import connection, transaction
+    from django.db.models import F
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from accounts.models import User
+    from bookings import services
+    from bookings.waitlist import services as waiting_lists
+    from campaigns.models import TicketType
+    from core.locking import lock
+
+    ids = [ticket_type.pk]
+    user_id = User.objects.get(email="customer0@bench.local").pk
+
+    def pre_check():
+        return list(
+            TicketType.objects.select_related("campaign")
+            .filter(pk__in=ids)
+            .annotate(
+                has_overdue_holds=services._overdue_holds_exist(timezone.now()),
+                has_overdue_offers=waiting_lists.overdue_offers_exist(),
+            )
+            .order_by("pk")
+        )
+
+    def locked_section():
+        with transaction.atomic():
+            lock(
+                TicketType.objects.filter(pk__in=ids)
+                .annotate(waitlisted=waiting_lists.waiting_list_work())
+                .values_list("pk", "capacity", "reserved", "waitlisted")
+            )
+            TicketType.objects.filter(pk__in=ids).update(
+                reserved=F("reserved") + services._seat_delta({ticket_type.pk: 0})
+            )
+
+    def token_user():
+        return User.objects.get(pk=user_id)
+
+    print("\n== the ORM's own CPU in a booking's hot queries (in-process)")
+    for name, through_orm in [
+        ("unlocked pre-check", pre_check),
+        ("locked section (5 statements)", locked_section),
+        ("the token's user", token_user),
+    ]:
+        with CaptureQueriesContext(connection) as captured:
+            through_orm()
+        statements = [query["sql"] for query in captured.captured_queries]
+
+        def through_cursor(statements=statements):
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+                    if cursor.description:
+                        cursor.fetchall()
+
+        spent = {through_orm: [], through_cursor: []}
+        for _ in range(3):
+            for run in spent:
+                started = time.process_time()
+                for _ in range(rounds):
+                    run()
+                spent[run].append((time.process_time() - started) * 1000 / rounds)
+        orm, bare = (statistics.median(values) for values in spent.values())
+        print(f"  {name:<30} ORM {orm:5.2f} ms   same SQL, bare cursor {bare:5.2f} ms")
+
+
 def measure_hot_path(token: str, ticket_type) -> None:
     """Queries of one booking request, and how long a booking holds the row locks."""
     from django.db import connection, transaction
@@ -680,6 +752,7 @@ def main() -> None:
             f"{row['cpu_ms']:>14.2f} ({row['cpu_ms'] - rows[0]['cpu_ms']:+.2f})"
         )
     measure_hot_path(tokens[0], probe_types[0])
+    measure_orm_share(probe_types[0])
     measure_parts(tokens[0], probe_types[0])
     side_by_side([row for row in rows if row["production"]])
     sys.exit(0 if passed else 1)
