@@ -19,11 +19,12 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Sum, Value, When
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_event_record
+from bookings import inventory
 from bookings.codes import services as codes
 from bookings.models import Booking, BookingItem, Ticket
 from bookings.tickets import services as issued_tickets
@@ -89,18 +90,6 @@ def _invalid(field: str, message: str) -> InvalidBooking:
     return InvalidBooking(message, fields={field: [message]})
 
 
-def _seat_delta(quantities: dict[int, int]) -> Case | Value:
-    """Per ticket type, the seats to add to `reserved` (negative to give seats back), in an
-    update of exactly these types. One type, as most bookings have, needs no CASE."""
-    if len(quantities) == 1:
-        return Value(next(iter(quantities.values())))
-    return Case(
-        *(When(pk=pk, then=Value(quantity)) for pk, quantity in quantities.items()),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-
-
 def _lock_ticket_types(type_ids) -> list[TicketType]:
     """Lock ticket-type rows, with their campaigns loaded (not locked)."""
     return lock(TicketType.objects.select_related("campaign").filter(pk__in=type_ids))
@@ -122,9 +111,7 @@ def _release_seats(booking_ids: list[int]) -> None:
     if not quantities:
         return
     ticket_types = _lock_ticket_types(quantities)
-    TicketType.objects.filter(pk__in=quantities).update(
-        reserved=F("reserved") - _seat_delta(quantities)
-    )
+    _give_back(quantities)
     waiting_lists.waiting_lists_serve(ticket_type_ids=list(quantities))
     for campaign_id in {t.campaign_id for t in ticket_types}:
         availability_changed(campaign_id)
@@ -146,11 +133,11 @@ def _overdue_holds_exist(now):
     """An expression for a top-level ticket-type query: whether an overdue hold of the type's
     campaign holds seats of it (`_overdue_holds`, in SQL: every booking request asks,
     core.sql)."""
-    item, booking = sql.table(BookingItem), sql.table(Booking)
+    item, booking, ticket_type = sql.table(BookingItem), sql.table(Booking), sql.table(TicketType)
     return sql.exists(
         f"{item} INNER JOIN {booking} ON {booking}.id = {item}.booking_id "
-        f"WHERE {item}.ticket_type_id = {sql.table(TicketType)}.id "
-        f"AND {booking}.campaign_id = {sql.table(TicketType)}.campaign_id "
+        f"WHERE {item}.ticket_type_id = {ticket_type}.id "
+        f"AND {booking}.campaign_id = {ticket_type}.campaign_id "
         f"AND {booking}.status = %s AND {booking}.expires_at <= %s",
         (Booking.Status.PENDING_PAYMENT, sql.moment(now)),
     )
@@ -287,12 +274,33 @@ def _shortage(quantities: dict[int, int], remaining: dict[int, int], names: dict
     )
 
 
-def _give_back(released: dict[int, int]) -> None:
-    """Return the seats of holds a booking request released; holding their type locks."""
-    if released:
-        TicketType.objects.filter(pk__in=released).update(
-            reserved=F("reserved") - _seat_delta(released)
+def _types_to_book(type_ids) -> list[TicketType]:
+    """The unlocked pre-check's read: the types with their campaign, in id order, and
+    whether overdue holds or offers sit on them (their seats would come free)."""
+    return list(
+        TicketType.objects.select_related("campaign")
+        .filter(pk__in=type_ids)
+        .annotate(
+            has_overdue_holds=_overdue_holds_exist(timezone.now()),
+            has_overdue_offers=waiting_lists.overdue_offers_exist(),
         )
+        .order_by("pk")
+    )
+
+
+def _lock_to_reserve(type_ids) -> list[tuple[int, int, int, bool]]:
+    """The locked section's read: `(pk, capacity, reserved, waitlisted)` of the types, locked
+    in id order."""
+    return lock(
+        TicketType.objects.filter(pk__in=type_ids)
+        .annotate(waitlisted=waiting_lists.waiting_list_work())
+        .values_list("pk", "capacity", "reserved", "waitlisted")
+    )
+
+
+def _give_back(seats: dict[int, int]) -> None:
+    """Return `{ticket_type_id: seats}` to sale; holding the types' locks."""
+    inventory.move_seats({pk: -quantity for pk, quantity in seats.items()})
 
 
 def _reserve(
@@ -308,11 +316,7 @@ def _reserve(
     go to those waiting before open sale (bookings.waitlist.services).
     """
     type_ids = quantities.keys() | released.keys()
-    locked = lock(
-        TicketType.objects.filter(pk__in=type_ids)
-        .annotate(waitlisted=waiting_lists.waiting_list_work())
-        .values_list("pk", "capacity", "reserved", "waitlisted")
-    )
+    locked = _lock_to_reserve(type_ids)
     waitlisted = [pk for pk, *_, flag in locked if flag]
     served = False
     if waitlisted:
@@ -330,8 +334,7 @@ def _reserve(
     if refusal is None:
         for pk, quantity in quantities.items():
             delta[pk] = delta.get(pk, 0) + quantity
-    if delta:
-        TicketType.objects.filter(pk__in=delta).update(reserved=F("reserved") + _seat_delta(delta))
+    inventory.move_seats(delta)
     return refusal, served
 
 
@@ -460,15 +463,7 @@ def booking_create(
             return replayed
     if taken is not None and (closed := waiting_lists.offer_closed(taken)):
         raise closed
-    ticket_types = list(
-        TicketType.objects.select_related("campaign")
-        .filter(pk__in=quantities)
-        .annotate(
-            has_overdue_holds=_overdue_holds_exist(timezone.now()),
-            has_overdue_offers=waiting_lists.overdue_offers_exist(),
-        )
-        .order_by("pk")
-    )
+    ticket_types = _types_to_book(quantities)
     campaign = _check_bookable(
         campaign_id=campaign_id, ticket_types=ticket_types, quantities=quantities
     )
@@ -677,9 +672,7 @@ def _reserve_again(booking: Booking) -> bool:
         or not codes.code_use_take_again(booking_id=booking.pk)
     ):
         return False
-    TicketType.objects.filter(pk__in=quantities).update(
-        reserved=F("reserved") + _seat_delta(quantities)
-    )
+    inventory.move_seats(quantities)
     availability_changed(booking.campaign_id)
     return True
 

@@ -362,49 +362,24 @@ def measure_orm_share(ticket_type, rounds: int = 300) -> None:
     does, against the same SQL text run through a bare cursor (interleaved, medians of 3).
     What a hand-written hot path could save at most."""
     from django.db import connection, transaction
-    from django.db.models import F
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from accounts.models import User
-    from bookings import services
-    from bookings.waitlist import services as waiting_lists
-    from campaigns.models import TicketType
-    from core.locking import lock
+    from bookings import inventory, services
 
     ids = [ticket_type.pk]
     user_id = User.objects.get(email="customer0@bench.local").pk
 
-    def pre_check():
-        return list(
-            TicketType.objects.select_related("campaign")
-            .filter(pk__in=ids)
-            .annotate(
-                has_overdue_holds=services._overdue_holds_exist(timezone.now()),
-                has_overdue_offers=waiting_lists.overdue_offers_exist(),
-            )
-            .order_by("pk")
-        )
-
     def locked_section():
         with transaction.atomic():
-            lock(
-                TicketType.objects.filter(pk__in=ids)
-                .annotate(waitlisted=waiting_lists.waiting_list_work())
-                .values_list("pk", "capacity", "reserved", "waitlisted")
-            )
-            TicketType.objects.filter(pk__in=ids).update(
-                reserved=F("reserved") + services._seat_delta({ticket_type.pk: 0})
-            )
-
-    def token_user():
-        return User.objects.get(pk=user_id)
+            services._lock_to_reserve(ids)
+            inventory.move_seats({ticket_type.pk: 0})
 
     print("\n== the ORM's own CPU in a booking's hot queries (in-process)")
     for name, through_orm in [
-        ("unlocked pre-check", pre_check),
+        ("unlocked pre-check", lambda: services._types_to_book(ids)),
         ("locked section (5 statements)", locked_section),
-        ("the token's user", token_user),
+        ("the token's user", lambda: User.objects.get(pk=user_id)),
     ]:
         with CaptureQueriesContext(connection) as captured:
             through_orm()

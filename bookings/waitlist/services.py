@@ -29,11 +29,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
+from bookings import inventory
 from bookings.models import Offer, WaitingListEntry
 from bookings.waitlist import selectors
 from campaigns.live import availability_changed
@@ -91,20 +92,19 @@ def overdue_offers_exist():
     )
 
 
-def waiting_list_work():
-    """An expression for a top-level ticket-type query: whether the type has entries waiting
-    or offers overdue, i.e. whether `waiting_lists_serve` may change anything for it."""
-    return overdue_offers_exist() | sql.exists(
+def entries_waiting_exist():
+    """An expression for a top-level ticket-type query: whether anyone waits for the type."""
+    return sql.exists(
         f"{sql.table(WaitingListEntry)} WHERE ticket_type_id = {sql.table(TicketType)}.id "
         "AND status = %s",
         (WaitingListEntry.Status.WAITING,),
     )
 
 
-def _move_seats(seats: dict[int, int]) -> None:
-    """Add `seats[pk]` to each type's reserved (negative gives back); holding their locks."""
-    for pk, delta in seats.items():
-        TicketType.objects.filter(pk=pk).update(reserved=F("reserved") + delta)
+def waiting_list_work():
+    """An expression for a top-level ticket-type query: whether the type has entries waiting
+    or offers overdue, i.e. whether `waiting_lists_serve` may change anything for it."""
+    return overdue_offers_exist() | entries_waiting_exist()
 
 
 def _add(seats: dict[int, int], pk: int, quantity: int) -> None:
@@ -127,7 +127,7 @@ def _lapse_overdue(type_ids, now) -> dict[int, int]:
     freed: dict[int, int] = {}
     for _, _, type_id, quantity in overdue:
         _add(freed, type_id, -quantity)
-    _move_seats(freed)
+    inventory.move_seats(freed)
     logger.info("Lapsed %d waiting-list offers", len(overdue))
     return freed
 
@@ -177,7 +177,7 @@ def _make_offers(type_ids, now) -> dict[int, int]:
     for offer in offers:
         _add(offered, offer.ticket_type_id, offer.quantity)
         enqueue_on_commit(offer_email, offer_id=offer.pk)
-    _move_seats(offered)
+    inventory.move_seats(offered)
     logger.info("Made %d waiting-list offers", len(offers))
     return offered
 
@@ -205,11 +205,8 @@ def waiting_lists_sweep(*, limit: int = SWEEP_BATCH) -> int:
     """Beat job: serve the types with offers overdue, or with entries waiting while seats are
     free (a capacity increase); returns how many types it served. Safe in parallel and when
     repeated: types another run holds are skipped, and it serves under their locks."""
-    waiting = WaitingListEntry.objects.filter(
-        ticket_type=OuterRef("pk"), status=WaitingListEntry.Status.WAITING
-    )
     due = TicketType.objects.filter(
-        Q(overdue_offers_exist()) | Q(Exists(waiting), reserved__lt=F("capacity"))
+        Q(overdue_offers_exist()) | Q(entries_waiting_exist(), reserved__lt=F("capacity"))
     )
     with transaction.atomic(durable=True):
         type_ids = lock(due.values_list("pk", flat=True), limit=limit, skip_locked=True)
@@ -274,7 +271,7 @@ def waiting_list_leave(*, customer: User, ticket_type_id: int) -> WaitingListEnt
             raise NotWaiting()
         if entry.status == WaitingListEntry.Status.OFFERED:
             Offer.objects.filter(pk=entry.offer.pk).update(status=Offer.Status.WITHDRAWN)
-            _move_seats({ticket_type.pk: -entry.offer.quantity})
+            inventory.move_seats({ticket_type.pk: -entry.offer.quantity})
             availability_changed(ticket_type.campaign_id)
         entry.status = WaitingListEntry.Status.LEFT
         entry.save(update_fields=["status", "updated_at"])
