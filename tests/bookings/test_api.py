@@ -8,7 +8,7 @@ from bookings import services
 from bookings.models import Booking
 from campaigns.models import TicketType
 from tests.bookings.conftest import assert_inventory_clean
-from tests.factories import ManagerFactory, TicketTypeFactory, UserFactory
+from tests.factories import ManagerFactory, TicketTypeFactory, UserFactory, booked
 
 pytestmark = pytest.mark.django_db
 
@@ -93,19 +93,8 @@ def test_the_written_out_booking_answer_is_what_its_declared_fields_render(custo
     from bookings.api import BookingOutput
     from bookings.models import Receipt
 
-    pending = services.booking_create(
-        customer=customer,
-        campaign_id=ticket_type.campaign_id,
-        items=[{"ticket_type": ticket_type.pk, "quantity": 2}],
-        issuance="separate",
-        holder_names=["Ada", "Bola"],
-    )
-    confirmed = services.booking_create(
-        customer=customer,
-        campaign_id=ticket_type.campaign_id,
-        items=[{"ticket_type": ticket_type.pk, "quantity": 3}],
-        issuance="separate",
-    )
+    pending = booked(customer, ticket_type, 2, issuance="separate", holder_names=["Ada", "Bola"])
+    confirmed = booked(customer, ticket_type, 3, issuance="separate")
     Booking.objects.filter(pk=confirmed.pk).update(discount="100.00", total="7400.00")
     services.confirm_booking(booking_id=confirmed.pk, source="webhook")
     Receipt.objects.filter(booking=confirmed).delete()
