@@ -6,7 +6,8 @@ them: the second test shows that without the code's lock the same race hands out
 allowed.
 """
 
-import time
+import contextlib
+import threading
 from decimal import Decimal
 
 import pytest
@@ -78,14 +79,18 @@ def test_without_the_code_lock_the_same_race_hands_out_too_many_uses(monkeypatch
     ticket_types = _types()
     promo = _code(ticket_types[0].campaign, max_uses=10)
     monkeypatch.setattr(codes, "lock", lambda queryset: list(queryset))
-    # Widen the window between counting and recording, as a loaded server would.
+    # Hold the window between counting and recording open until eleven racers have counted,
+    # as a loaded server may: without the lock nothing stops all eleven from recording a use.
+    # (Racers that come later and find no ten others to wait with are let go after 2 s.)
     check = codes._check_limits
+    counted = threading.Barrier(11, timeout=2)
 
-    def slow_check(*args):
+    def check_then_wait(*args):
         check(*args)
-        time.sleep(0.05)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            counted.wait()
 
-    monkeypatch.setattr(codes, "_check_limits", slow_check)
+    monkeypatch.setattr(codes, "_check_limits", check_then_wait)
 
     _race(ticket_types, UserFactory.create_batch(50))
 
