@@ -144,6 +144,13 @@ else:
             "timeout": env.int("DB_POOL_TIMEOUT", default=10),
         },
     )
+    # A statement a connection runs again and again (every booking request's) is prepared
+    # on the server once psycopg has seen it prepare_threshold times, so PostgreSQL plans it
+    # once per connection instead of on every run: about 40% less PostgreSQL CPU per booking
+    # request (README, Benchmarks). Preparing needs server-side binding. Turn both off behind
+    # a pooler that does not give each client its own session (PgBouncer in transaction mode).
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
