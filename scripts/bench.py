@@ -9,11 +9,12 @@ throttle rates; production behind the proxy, as docker-compose runs it) starts u
 production, then the same with mixed multi-type bookings on a 4-type campaign. Prints
 bookings/s over the sell-out, latency percentiles of the successful requests, status counts,
 the oversold count (must be 0), `audit_inventory`, and the server CPU per booking request
-(the server processes' CPU time over the run / requests); then, measured in-process, the
-queries of one booking request, the time spent holding the ticket-type row locks, the ORM's
-own CPU in the hot queries, and the CPU each part that production adds costs a booking
-request. Last, pretix under the same
-load when it is installed (scripts/bench_pretix.py), with the ratios.
+(the server processes' CPU time over the run / requests). Then the stack's floor: served CPU
+per request of GET /health, of an authenticated GET and of a booking that does not sell out.
+Then, measured in-process: the queries of one booking request, the time spent holding the
+ticket-type row locks, the ORM's own CPU in the hot queries, and the CPU each part that
+production adds costs a booking request. Last, pretix under the same load when it is
+installed (scripts/bench_pretix.py), with the ratios.
 """
 
 import asyncio
@@ -199,19 +200,20 @@ def answers(url: str, *, within: float, headers: dict | None = None) -> bool:
 
 
 def drive(
-    url: str, client_headers: list[dict], bodies: list[dict]
+    url: str, client_headers: list[dict], bodies: list, method: str = "POST"
 ) -> list[tuple[int, float, float]]:
-    """POST every body once to `url` from one concurrent client per entry of `client_headers`
-    (its credentials); (status, latency s, finished at).
+    """POST every body once to `url` (or, with `method` "GET", fetch it once per entry of
+    `bodies`) from one concurrent client per entry of `client_headers` (its credentials);
+    (status, latency s, finished at).
 
     The clients are asyncio tasks on one aiohttp event loop, each with its own keep-alive
     connection: the load generator shares the machine's two cores with the server, so it
     must cost as little CPU as possible. (Also drives pretix: scripts/bench_pretix.py.)
     """
-    return asyncio.run(_drive(url, client_headers, bodies))
+    return asyncio.run(_drive(url, client_headers, bodies, method))
 
 
-async def _drive(url, client_headers, bodies):
+async def _drive(url, client_headers, bodies, method):
     queue = list(reversed(bodies))
     results = []
 
@@ -221,7 +223,7 @@ async def _drive(url, client_headers, bodies):
             while queue:
                 body = queue.pop()
                 sent = time.perf_counter()
-                async with session.post(url, json=body) as response:
+                async with session.request(method, url, json=body) as response:
                     await response.read()
                 finished = time.perf_counter()
                 results.append((response.status, finished - sent, finished))
@@ -677,6 +679,40 @@ def run_configuration(
     return passed, {"name": name, "production": with_celery, **summary}
 
 
+def measure_floor(env: dict, tokens, probe_type, logs: Path) -> None:
+    """What the stack costs before a booking's own work: served web CPU per request and
+    requests/s of GET /health (no user; its database and cache checks), of an authenticated
+    GET of the caller's profile (the token's session and user, a serializer), and of a
+    one-seat booking at a type that does not sell out, each 1,000 times from the 50 clients,
+    in the "+ request logs" configuration."""
+    port = free_port()
+    with open(logs / "floor-web.log", "w") as web_log:
+        server = start_server(port, {**env, "LOG_LEVEL": "INFO"}, log=web_log)
+        web = process_tree(server.pid)
+        base_url = f"http://127.0.0.1:{port}"
+        headers = [{"X-Session-Token": t} for t in tokens]
+        booking = one_seat_bodies(probe_type)
+        kinds = [
+            ("GET /health", "GET", "/health", [None] * REQUESTS),
+            ("GET /api/v1/auth/profile/", "GET", "/api/v1/auth/profile/", [None] * REQUESTS),
+            ("POST /api/v1/bookings/, one seat", "POST", "/api/v1/bookings/", booking),
+        ]
+        try:
+            warm_up(base_url, tokens, probe_type)
+            print(f"\n== the stack's floor: {REQUESTS} requests each, {CLIENTS} clients")
+            print("  request                              requests/s    web CPU ms/request")
+            for title, method, path, bodies in kinds:
+                before = cpu_seconds(web)
+                results = drive(base_url + path, headers, bodies, method)
+                spent = (cpu_seconds(web) - before) * 1000 / len(bodies)
+                rate = len(results) / max(finished for _, _, finished in results)
+                statuses = sorted({code for code, _, _ in results})
+                print(f"  {title:<36}{rate:>11.1f}{spent:>14.2f}   statuses {statuses}")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def proxied_servers(port: int, env: dict, log, workdir: Path) -> list[subprocess.Popen]:
     """WORKERS one-process app servers, and nginx on the committed proxy template in front of
     them on `port` (nginx last)."""
@@ -719,13 +755,15 @@ def main() -> None:
             )
             passed &= ok
             rows.append(row)
-    print("\n== the 1-type sell-out by configuration (each on a fresh campaign, one run)")
-    print("  configuration       bookings/s    p50 ms    p99 ms    web CPU ms/request")
-    for row in rows:
-        print(
-            f"  {row['name']:<18}{row['rate']:>12.1f}{row['p50']:>10.0f}{row['p99']:>10.0f}"
-            f"{row['cpu_ms']:>14.2f} ({row['cpu_ms'] - rows[0]['cpu_ms']:+.2f})"
-        )
+        print("\n== the 1-type sell-out by configuration (each on a fresh campaign, one run)")
+        print("  configuration       bookings/s    p50 ms    p99 ms    web CPU ms/request")
+        for row in rows:
+            print(
+                f"  {row['name']:<18}{row['rate']:>12.1f}{row['p50']:>10.0f}{row['p99']:>10.0f}"
+                f"{row['cpu_ms']:>14.2f} ({row['cpu_ms'] - rows[0]['cpu_ms']:+.2f})"
+            )
+        cache.clear()
+        measure_floor(env, tokens, probe_types[0], Path(logs))
     measure_hot_path(tokens[0], probe_types[0])
     measure_orm_share(probe_types[0])
     measure_parts(tokens[0], probe_types[0])
