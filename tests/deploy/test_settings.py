@@ -1,4 +1,5 @@
-"""Deployment configuration: the .env file, .env.example, log rotation and error reporting.
+"""Deployment configuration: the .env file, .env.example, log rotation, error reporting and
+the database connection's options.
 
 Settings are read once per process, so each case imports them in a fresh interpreter with
 the environment under test (nothing here touches the network or a database).
@@ -195,3 +196,15 @@ def test_sentry_stays_off_without_a_dsn():
     assert result.returncode == 0, result.stderr
     reported = json.loads(result.stdout)
     assert (reported["active"], reported["dsn"], reported["integrations"]) == (False, None, [])
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_shares_sessions():
+    url = "postgres://tickets@127.0.0.1:5432/tickets"
+
+    (on,) = settings_values("DATABASES", DATABASE_URL=url).values()
+    (off,) = settings_values("DATABASES", DATABASE_URL=url, DB_PREPARED_STATEMENTS="false").values()
+
+    assert on["default"]["OPTIONS"]["server_side_binding"] is True
+    assert on["default"]["OPTIONS"]["prepare_threshold"] == 5
+    assert "server_side_binding" not in off["default"]["OPTIONS"]
+    assert "prepare_threshold" not in off["default"]["OPTIONS"]
