@@ -92,6 +92,8 @@ def test_compose_scales_web_and_worker_but_keeps_one_beat():
     services = _compose()["services"]
 
     assert services["web"]["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
+    # One process per replica: the proxy balances processes (README, Benchmarks).
+    assert services["web"]["environment"]["WEB_CONCURRENCY"] == "1"
     assert services["worker"]["deploy"]["replicas"] == "${WORKER_REPLICAS:-1}"
     assert services["beat"]["deploy"]["replicas"] == 1
 
