@@ -578,14 +578,21 @@ def warm_up(base_url: str, tokens: list[str], probe_type) -> None:
     )
 
 
-def measured_drive(base_url, tokens, bodies, web: list[int], others: list[int]):
-    """`drive`, and the CPU ms per request of the web processes, of the others (worker and
-    beat) and of PostgreSQL's backends."""
+def measured_drive(
+    base_url,
+    tokens,
+    bodies,
+    web: list[int],
+    others: list[int],
+    path: str = "/api/v1/bookings/",
+    method: str = "POST",
+):
+    """`drive` (bookings unless `path` and `method` say otherwise), and the CPU ms per
+    request of the web processes, of the others (worker and beat) and of PostgreSQL's
+    backends."""
     web_before, others_before = cpu_seconds(web), cpu_seconds(others)
     database_before = database_backends()
-    results = drive(
-        f"{base_url}/api/v1/bookings/", [{"X-Session-Token": t} for t in tokens], bodies
-    )
+    results = drive(f"{base_url}{path}", [{"X-Session-Token": t} for t in tokens], bodies, method)
     database_after = database_backends()
     database_spent = sum(database_after.values()) - sum(
         database_before.get(pid, 0.0) for pid in database_after
@@ -690,7 +697,6 @@ def measure_floor(env: dict, tokens, probe_type, logs: Path) -> None:
         server = start_server(port, {**env, "LOG_LEVEL": "INFO"}, log=web_log)
         web = process_tree(server.pid)
         base_url = f"http://127.0.0.1:{port}"
-        headers = [{"X-Session-Token": t} for t in tokens]
         booking = one_seat_bodies(probe_type)
         kinds = [
             ("GET /health", "GET", "/health", [None] * REQUESTS),
@@ -702,9 +708,9 @@ def measure_floor(env: dict, tokens, probe_type, logs: Path) -> None:
             print(f"\n== the stack's floor: {REQUESTS} requests each, {CLIENTS} clients")
             print("  request                              requests/s    web CPU ms/request")
             for title, method, path, bodies in kinds:
-                before = cpu_seconds(web)
-                results = drive(base_url + path, headers, bodies, method)
-                spent = (cpu_seconds(web) - before) * 1000 / len(bodies)
+                results, spent, _, _ = measured_drive(
+                    base_url, tokens, bodies, web, [], path, method
+                )
                 rate = len(results) / max(finished for _, _, finished in results)
                 statuses = sorted({code for code, _, _ in results})
                 print(f"  {title:<36}{rate:>11.1f}{spent:>14.2f}   statuses {statuses}")
