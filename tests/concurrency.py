@@ -1,5 +1,6 @@
 """Real parallel clients for concurrency tests: threads with their own database connections."""
 
+import contextlib
 import threading
 
 from django.db import connection
@@ -30,3 +31,21 @@ def run_in_parallel(calls):
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads), "a client hung (deadlock?)"
     return outcomes
+
+
+class Meeting:
+    """A point where racers wait for each other, so that a test forces the interleaving it
+    is about instead of hoping for it.
+
+    Where nothing keeps the others away (the unlocked variant of a race), every racer will
+    arrive, so the wait is long (30 s): a slow, loaded machine must not decide the outcome.
+    Where a row lock keeps them away, the racer holding it is let go after 2 s, and the
+    others arrive later to a broken meeting and go on without waiting.
+    """
+
+    def __init__(self, parties: int, *, locked_out: bool):
+        self._barrier = threading.Barrier(parties, timeout=2 if locked_out else 30)
+
+    def wait(self) -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self._barrier.wait()

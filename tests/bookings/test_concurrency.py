@@ -5,7 +5,6 @@ seat free, and the second reservation would hit the `reserved <= capacity` check
 (an IntegrityError, not SoldOut) or, with a read-modify-write, oversell.
 """
 
-import contextlib
 import random
 import threading
 import time
@@ -19,7 +18,7 @@ from bookings import services
 from bookings.models import Booking, Ticket
 from campaigns.models import TicketType
 from tests.bookings.conftest import assert_inventory_clean
-from tests.concurrency import run_in_parallel
+from tests.concurrency import Meeting, run_in_parallel
 from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -235,15 +234,14 @@ def _the_job_and_a_booker_at_once():
     return ticket_type
 
 
-def _race_the_expiry_job_for_one_overdue_hold(monkeypatch):
-    """The job and the booker both release the hold, each waiting (up to 2 s) for the other
-    just before marking it expired: the interleaving in which a double release would show."""
-    both_read = threading.Barrier(2, timeout=2)
+def _race_the_expiry_job_for_one_overdue_hold(monkeypatch, *, locked):
+    """The job and the booker both release the hold, each waiting for the other just before
+    marking it expired: the interleaving in which a double release would show."""
+    both_read = Meeting(2, locked_out=locked)
     mark_expired = services._mark_expired
 
     def meet_then_mark_expired(booking_ids, now):
-        with contextlib.suppress(threading.BrokenBarrierError):
-            both_read.wait()
+        both_read.wait()
         mark_expired(booking_ids, now)
 
     monkeypatch.setattr(services, "_mark_expired", meet_then_mark_expired)
@@ -258,7 +256,7 @@ def test_without_the_booking_row_locks_the_booker_releases_a_hold_the_job_releas
 
     monkeypatch.setattr(services, "_overdue_holds", unlocked_overdue_holds)
 
-    ticket_type = _race_the_expiry_job_for_one_overdue_hold(monkeypatch)
+    ticket_type = _race_the_expiry_job_for_one_overdue_hold(monkeypatch, locked=False)
 
     # The seat went back twice: the new booking holds it, yet it counts as free.
     assert ticket_type.reserved == 0
@@ -267,7 +265,7 @@ def test_without_the_booking_row_locks_the_booker_releases_a_hold_the_job_releas
 
 
 def test_with_the_booking_row_locks_the_booker_waits_and_releases_nothing_twice(monkeypatch):
-    ticket_type = _race_the_expiry_job_for_one_overdue_hold(monkeypatch)
+    ticket_type = _race_the_expiry_job_for_one_overdue_hold(monkeypatch, locked=True)
 
     assert ticket_type.reserved == 1
     assert_inventory_clean()

@@ -1,7 +1,5 @@
 """Managers by consent: invited by e-mail, accepted by the invitee, no silent role change."""
 
-import contextlib
-import threading
 from datetime import timedelta
 
 import pytest
@@ -13,7 +11,7 @@ from accounts import services as accounts_services
 from accounts.models import AuditEvent, ManagerInvitation, Role, User
 from accounts.tasks import send_manager_invitation
 from campaigns import services
-from tests.concurrency import run_in_parallel
+from tests.concurrency import Meeting, run_in_parallel
 from tests.factories import (
     CampaignFactory,
     ManagerFactory,
@@ -491,15 +489,18 @@ def test_the_schema_documents_invitations(api_client):
 
 
 def _two_accepts_meeting_before_deciding(monkeypatch, customer, published):
-    """Two accepts of one invitation at once, each waiting (up to 2 s) for the other just
-    before it records its decision: the interleaving in which a double accept would show."""
+    """Two accepts of one invitation at once, each waiting for the other just before it
+    records its decision: the interleaving in which a double accept would show.
+
+    Even without the row locks the first accept keeps the other away: it changed the user's
+    role, and that row stays written until it commits. So the meeting lets it go after 2 s.
+    """
     invitation = ManagerInvitationFactory(target=published, email=customer.email)
-    both_read = threading.Barrier(2, timeout=2)
+    both_read = Meeting(2, locked_out=True)
     decide = accounts_services._decide
 
     def meet_then_decide(**kwargs):
-        with contextlib.suppress(threading.BrokenBarrierError):
-            both_read.wait()
+        both_read.wait()
         decide(**kwargs)
 
     monkeypatch.setattr(accounts_services, "_decide", meet_then_decide)

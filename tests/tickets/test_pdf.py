@@ -1,6 +1,5 @@
 """PDF tickets: the fields a door needs, a QR that reads back to the token, stored once."""
 
-import contextlib
 import io
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from bookings.models import Booking
 from bookings.tickets import pdf
 from bookings.tickets import services as tickets
 from bookings.tickets.services import TicketsUnavailable, booking_pdf_ensure, ticket_pdf
+from tests.concurrency import Meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -164,14 +164,13 @@ def test_concurrent_requests_render_the_pdf_once(confirm, holder, table_type, mo
     Booking.objects.filter(pk=booking.pk).update(tickets_pdf="")
     renders = []
     real_render = pdf.render_tickets
-    # Each render waits (up to 2 s) for the other caller to reach rendering too: without the
-    # lock both get there, with it the second is still waiting for the row.
-    both_rendering = threading.Barrier(2, timeout=2)
+    # Each render waits for the other caller to reach rendering too: without the lock both
+    # get there, with it the second is still waiting for the row.
+    both_rendering = Meeting(2, locked_out=locked)
 
     def slow_render(items):
         renders.append(threading.get_ident())
-        with contextlib.suppress(threading.BrokenBarrierError):
-            both_rendering.wait()
+        both_rendering.wait()
         return real_render(items)
 
     monkeypatch.setattr(pdf, "render_tickets", slow_render)

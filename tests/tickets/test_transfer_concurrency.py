@@ -7,14 +7,11 @@ for up to a second: with the locks the second thread is still waiting for the ro
 two run one after the other; without them both read a valid, unused ticket and both act.
 """
 
-import contextlib
-import threading
-
 import pytest
 
 from bookings.models import Ticket
 from bookings.tickets import holders
-from tests.concurrency import run_in_parallel
+from tests.concurrency import Meeting, run_in_parallel
 from tests.factories import ManagerFactory
 from validation import services as validation
 from validation.models import Scan
@@ -25,25 +22,21 @@ LOCK_VARIANTS = pytest.mark.parametrize("locked", [True, False], ids=["row-lock"
 
 
 @pytest.fixture
-def both_read(monkeypatch):
-    """Holds the transfer's checks and the scan's count until both threads got there (at
-    most 1 s, well under the 5 s lock wait); records what each read."""
-    meeting = threading.Barrier(2, timeout=1)
+def both_read(monkeypatch, locked):
+    """Holds the transfer's checks and the scan's count until both threads got there (with
+    the locks, at most 2 s, well under the 5 s lock wait); records what each read."""
+    meeting = Meeting(2, locked_out=locked)
     seen = {}
     real_refusal, real_count = holders._refusal, validation._count_entry
 
-    def wait_for_the_other():
-        with contextlib.suppress(threading.BrokenBarrierError):
-            meeting.wait()
-
     def refusal(ticket, error):
         seen["transfer"] = (ticket.status, ticket.scans_used)
-        wait_for_the_other()
+        meeting.wait()
         return real_refusal(ticket, error)
 
     def count(*, ticket_id):
         seen["scan"] = Ticket.objects.values_list("status", "scans_used").get(pk=ticket_id)
-        wait_for_the_other()
+        meeting.wait()
         return real_count(ticket_id=ticket_id)
 
     monkeypatch.setattr(holders, "_refusal", refusal)

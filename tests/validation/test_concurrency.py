@@ -5,14 +5,11 @@ real (every thread reads the ticket before any has counted). What must hold in b
 conditional count and the unique nonce never admit more than the allowance.
 """
 
-import contextlib
-import threading
-
 import pytest
 
 from accounts.models import AuditEvent
 from bookings.models import Ticket
-from tests.concurrency import run_in_parallel
+from tests.concurrency import Meeting, run_in_parallel
 from validation import services
 from validation.models import Scan, ScannerDevice
 
@@ -23,18 +20,17 @@ LOCK_VARIANTS = pytest.mark.parametrize("locked", [True, False], ids=["row-lock"
 
 
 @pytest.fixture
-def counting(monkeypatch):
-    """Makes every scan that reaches the count wait (up to 2 s) until all have read the
-    ticket; returns the `scans_used` each one read. Without the lock they all get there
-    together; with it the others are still waiting for the row."""
-    all_read = threading.Barrier(THREADS, timeout=2)
+def counting(monkeypatch, locked):
+    """Makes every scan that reaches the count wait until all have read the ticket; returns
+    the `scans_used` each one read. Without the lock they all get there together; with it
+    the others are still waiting for the row."""
+    all_read = Meeting(THREADS, locked_out=locked)
     seen_used = []
     real_count = services._count_entry
 
     def count_when_all_have_read(*, ticket_id):
         seen_used.append(Ticket.objects.get(pk=ticket_id).scans_used)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            all_read.wait()
+        all_read.wait()
         return real_count(ticket_id=ticket_id)
 
     monkeypatch.setattr(services, "_count_entry", count_when_all_have_read)
@@ -102,17 +98,16 @@ def test_simultaneous_requests_with_one_nonce_count_once(
 def test_simultaneous_pairings_with_one_code_pair_one_device(
     manager, campaign, monkeypatch, locked
 ):
-    """Every pairing waits (up to 2 s) after reading the code until all have read it: without
-    the row lock they all read it unused; with it the others wait for the row and then find
-    it used."""
+    """Every pairing waits after reading the code until all have read it: without the row
+    lock they all read it unused; with it the others wait for the row and then find it
+    used."""
     _, secret = services.device_add(campaign=campaign, name="Gate", user=manager)
-    all_read = threading.Barrier(THREADS, timeout=2)
+    all_read = Meeting(THREADS, locked_out=locked)
     real_lock_one = services.lock_one
 
     def read_then_wait(queryset, **lookup):
         row = real_lock_one(queryset, **lookup) if locked else queryset.get(**lookup)
-        with contextlib.suppress(threading.BrokenBarrierError):
-            all_read.wait()
+        all_read.wait()
         return row
 
     monkeypatch.setattr(services, "lock_one", read_then_wait)
