@@ -42,6 +42,9 @@ class Payment(models.Model):
         blank=True,
         help_text="What the gateway says was charged (at least `amount` when successful).",
     )
+    currency_paid = models.CharField(
+        max_length=3, blank=True, help_text="The currency the gateway says was charged."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CREATED)
     failure_reason = models.CharField(max_length=255, blank=True)
     checkout_link = models.URLField(max_length=1000, blank=True)
@@ -70,6 +73,16 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"Payment {self.tx_ref} ({self.status})"
+
+    @property
+    def charged_amount(self):
+        """What the customer was charged, and so what a full refund sends back: the
+        gateway's figure once verified (it may differ from `amount`), else `amount`."""
+        return self.amount if self.amount_paid is None else self.amount_paid
+
+    @property
+    def charged_currency(self) -> str:
+        return self.currency_paid or self.currency
 
 
 class Refund(models.Model):

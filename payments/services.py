@@ -120,9 +120,11 @@ class VerifyOutcome(StrEnum):
     SETTLED = "settled"  # already successful or refunded: nothing to do
     NOT_PAID = "not_paid"  # the gateway knows no payment yet, or it is still processing
     FAILED = "failed"
-    MISMATCH = "mismatch"  # wrong reference, currency or amount: no value given
+    MISMATCH = "mismatch"  # another payment's transaction: no value given
     UNAVAILABLE = "gateway_unavailable"
-    REFUNDED = "refunded"  # paid, but the booking could not take it: money sent back
+    # Paid, but not the currency or amount asked, or the booking could not take it: no
+    # value given and the money sent back.
+    REFUNDED = "refunded"
     REFUND_DUE = "refund_due"  # as above, and the refund is still to be sent
 
 
@@ -265,49 +267,46 @@ def _verify_and_confirm(
             return _mark_failed(payment, found, reason="Failed at the gateway.")
         return VerifyResult(VerifyOutcome.NOT_PAID, payment)
     if found.currency != payment.currency or found.amount < payment.amount:
-        logger.error(
-            "Payment %s paid %s %s, expected %s %s: not confirmed",
-            tx_ref,
-            found.amount,
-            found.currency,
-            payment.amount,
-            payment.currency,
-        )
-        return _mark_failed(
-            payment,
-            found,
-            reason=f"Paid {format_money(found.amount, found.currency)}, expected "
-            f"{format_money(payment.amount, payment.currency)}.",
-            outcome=VerifyOutcome.MISMATCH,
-        )
+        return _refund_wrong_charge(payment, found)
     return _settle(payment, found, source=source, actor=actor)
 
 
 def _record_verification(payment: Payment, found: Transaction) -> None:
     payment.gateway_transaction_id = found.id
-    payment.amount_paid = found.amount
+    payment.amount_paid, payment.currency_paid = found.amount, found.currency
     payment.verified_at = timezone.now()
     payment.verification = found.raw
 
 
-def _mark_failed(
-    payment: Payment,
-    found: Transaction,
-    *,
-    reason: str,
-    outcome: VerifyOutcome = VerifyOutcome.FAILED,
-) -> VerifyResult:
-    """Record a failed or unusable transaction; a payment already settled is left alone."""
+def _mark_failed(payment: Payment, found: Transaction, *, reason: str) -> VerifyResult:
+    """Record a failed transaction; a payment already settled is left alone."""
     with transaction.atomic(durable=True):
         payment = lock_one(Payment.objects, pk=payment.pk)
         if payment.status not in Payment.LIVE_STATUSES:
             settled = payment.status not in Payment.OPEN_STATUSES
-            return VerifyResult(VerifyOutcome.SETTLED if settled else outcome, payment)
+            return VerifyResult(VerifyOutcome.SETTLED if settled else VerifyOutcome.FAILED, payment)
         _record_verification(payment, found)
         payment.status = Payment.Status.FAILED
         payment.failure_reason = reason[:255]
         payment.save()
-    return VerifyResult(outcome, payment)
+    return VerifyResult(VerifyOutcome.FAILED, payment)
+
+
+def _refund_wrong_charge(payment: Payment, found: Transaction) -> VerifyResult:
+    """A successful charge in another currency or of less than asked (a tampered checkout):
+    it gives no value, and the customer was charged, so it is refunded in full (rule 3)."""
+    paid = format_money(found.amount, found.currency)
+    expected = format_money(payment.amount, payment.currency)
+    logger.error("Payment %s paid %s, expected %s: refunding", payment.tx_ref, paid, expected)
+    with transaction.atomic(durable=True):
+        payment = lock_one(Payment.objects, pk=payment.pk)
+        if payment.status not in Payment.OPEN_STATUSES:
+            return VerifyResult(VerifyOutcome.SETTLED, payment)
+        _record_verification(payment, found)
+        payment.status = Payment.Status.REFUND_DUE
+        payment.failure_reason = f"Paid {paid}, expected {expected}."
+        payment.save()
+    return _refund_due_payment(payment)
 
 
 def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | None):
@@ -381,8 +380,8 @@ def _send_refund(*, payment: Payment, reason: str, actor: User | None) -> Refund
         if refund is None:
             refund = Refund.objects.create(
                 payment=locked,
-                amount=locked.amount_paid or locked.amount,
-                currency=locked.currency,
+                amount=locked.charged_amount,
+                currency=locked.charged_currency,
                 reason=reason,
                 requested_by=actor if actor is not None and actor.pk else None,
             )

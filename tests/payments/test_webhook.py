@@ -8,7 +8,7 @@ from django.core import mail
 
 from bookings.models import Ticket
 from payments import services
-from payments.models import WebhookEvent
+from payments.models import Refund, WebhookEvent
 from tests.payments.conftest import WEBHOOK_HASH, post_webhook, webhook_body
 
 pytestmark = pytest.mark.django_db
@@ -205,20 +205,49 @@ def test_a_webhook_body_claiming_success_is_not_trusted(
         ("50.00", "NGN", "NGN\xa050.00"),
     ],
 )
-def test_a_tampered_amount_or_currency_does_not_confirm(
+def test_a_tampered_amount_or_currency_does_not_confirm_and_is_refunded(
     flw, payment, booking, api_client, amount, currency, paid, django_capture_on_commit_callbacks
 ):
-    data = flw.charge(payment.tx_ref, amount=amount, currency=currency)
+    data = flw.charge(payment.tx_ref, amount=amount, currency=currency, id=9100002)
     # The body may say anything: the gateway's answer is what is checked.
     body = webhook_body(dict(data, amount=5000, currency="NGN"))
+    mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         post_webhook(api_client, body)
 
-    assert _state(booking, payment) == ("pending_payment", "failed", 0)
+    # The customer was charged: the charge goes back in full, in the currency it was made in.
+    assert _state(booking, payment) == ("pending_payment", "refunded", 0)
     assert payment.failure_reason == f"Paid {paid}, expected NGN\xa05,000.00."
-    assert WebhookEvent.objects.get().result == "mismatch"
-    assert mail.outbox == []
+    assert WebhookEvent.objects.get().result == "refunded"
+    assert len(flw.calls("POST", "/v3/transactions/9100002/refund")) == 1
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount, refund.currency, refund.reason) == (
+        "completed",
+        Decimal(amount),
+        currency,
+        "automatic",
+    )
+    [email] = mail.outbox
+    assert f"expected NGN\xa05,000.00.\n\nWe have refunded your payment of {paid} (" in email.body
+    # The hold stands: the customer can pay again, at a new checkout.
+    again = services.payment_initialize(booking_id=booking.pk, customer=booking.customer)
+    assert again.pk != payment.pk
+    assert again.amount == Decimal("5000.00")
+
+
+def test_a_tampered_amount_reported_again_is_refunded_once(
+    flw, payment, booking, api_client, django_capture_on_commit_callbacks
+):
+    flw.charge(payment.tx_ref, amount="50.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.payment_verify_and_confirm(tx_ref=payment.tx_ref, source="webhook")
+        again = services.payment_verify_and_confirm(tx_ref=payment.tx_ref, source="redirect")
+
+    assert (first.outcome, again.outcome) == ("refunded", "settled")
+    assert len(flw.calls("POST", "/refund")) == 1
+    assert len(mail.outbox) == 1
 
 
 def test_an_overpayment_confirms(
