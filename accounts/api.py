@@ -8,7 +8,12 @@ from django.contrib.auth.signals import user_logged_out
 from django.contrib.sessions.backends.base import SessionBase
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -151,7 +156,15 @@ class ApplySellerView(AuditDenials, APIView):
             raise NotFound("You have not applied to sell yet.")
         return Response(SellerApplicationOutput(application).data)
 
-    @extend_schema(request=SellerApplicationInput, responses={201: SellerApplicationOutput})
+    @extend_schema(
+        request=SellerApplicationInput,
+        responses={
+            201: SellerApplicationOutput,
+            409: OpenApiResponse(
+                description="`already_seller`, or `application_exists`: one is pending"
+            ),
+        },
+    )
     def post(self, request):
         data = SellerApplicationInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -168,6 +181,9 @@ class SellerApplicationAdminList(AuditDenials, generics.ListAPIView):
     filterset_fields = ["status"]
 
 
+DECIDED = OpenApiResponse(description="`invalid_transition`: decided already")
+
+
 class RejectInput(StrictTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
@@ -175,7 +191,7 @@ class RejectInput(StrictTypes, serializers.Serializer):
 class SellerApplicationApprove(AuditDenials, APIView):
     permission_classes = [IsSuperAdmin]
 
-    @extend_schema(request=None, responses={200: SellerApplicationAdminOutput})
+    @extend_schema(request=None, responses={200: SellerApplicationAdminOutput, 409: DECIDED})
     def post(self, request, pk: int):
         get_object_or_404(SellerApplication, pk=pk)
         application = services.seller_application_approve(
@@ -187,7 +203,7 @@ class SellerApplicationApprove(AuditDenials, APIView):
 class SellerApplicationReject(AuditDenials, APIView):
     permission_classes = [IsSuperAdmin]
 
-    @extend_schema(request=RejectInput, responses={200: SellerApplicationAdminOutput})
+    @extend_schema(request=RejectInput, responses={200: SellerApplicationAdminOutput, 409: DECIDED})
     def post(self, request, pk: int):
         get_object_or_404(SellerApplication, pk=pk)
         data = RejectInput(data=request.data)

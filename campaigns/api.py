@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
@@ -292,6 +293,16 @@ MANAGER_ADDED = PolymorphicProxySerializer(
 )
 
 
+NOT_EDITABLE = OpenApiResponse(
+    description=(
+        "`invalid_transition`: ended or cancelled; `currency_locked`: bookings exist; "
+        "`capacity_below_reserved`; `ticket_type_in_use`: a type with bookings was left out"
+    )
+)
+# A manager invitation that can no longer be answered.
+INVITATION_CLOSED = OpenApiResponse(description="`invitation_expired` or `invitation_closed`")
+
+
 def _render(pk: int, user) -> dict:
     return CampaignOutput(selectors.campaign_get_visible(campaign_id=pk, user=user)).data
 
@@ -370,13 +381,13 @@ class CampaignDetail(APIView):
         )
         return Response(_render(campaign.pk, request.user))
 
-    @extend_schema(request=CampaignInput, responses={200: CampaignOutput})
+    @extend_schema(request=CampaignInput, responses={200: CampaignOutput, 409: NOT_EDITABLE})
     def put(self, request, pk: int):
         return self._update(request, pk, partial=False)
 
     @extend_schema(
         request=CampaignInput,
-        responses={200: CampaignOutput},
+        responses={200: CampaignOutput, 409: NOT_EDITABLE},
         description="Fields given change. `ticket_types`, when given, is the whole new list: "
         "items with an `id` change that type, items without one are added, types left out "
         "are removed (refused while they have reservations).",
@@ -388,7 +399,13 @@ class CampaignDetail(APIView):
 class CampaignPublish(APIView):
     permission_classes = [IsSeller]
 
-    @extend_schema(request=None, responses={200: CampaignOutput})
+    @extend_schema(
+        request=None,
+        responses={
+            200: CampaignOutput,
+            409: OpenApiResponse(description="`invalid_transition`: not a draft"),
+        },
+    )
     def post(self, request, pk: int):
         campaign = selectors.campaign_get_owned(campaign_id=pk, user=request.user)
         services.campaign_publish(campaign_id=campaign.pk, user=request.user, ip=client_ip(request))
@@ -415,7 +432,10 @@ class CampaignManagers(AuditDenials, APIView):
 
     @extend_schema(
         request=ManagerInput,
-        responses={201: MANAGER_ADDED},
+        responses={
+            201: MANAGER_ADDED,
+            409: OpenApiResponse(description="`not_assignable`: you own this campaign"),
+        },
         description=(
             "A user whose role is `manager` (or who already manages the campaign) is assigned "
             "at once: 201 with the manager. Anyone else (a customer, a seller, an unknown "
@@ -481,7 +501,7 @@ class MyInvitations(APIView):
 class InvitationAccept(APIView):
     @extend_schema(
         request=None,
-        responses={200: InvitationOutput},
+        responses={200: InvitationOutput, 409: INVITATION_CLOSED},
         description=(
             "A customer becomes a manager and is assigned to the campaign. A seller or super "
             "admin keeps their role and is assigned, which gives them no scanning rights: "
@@ -496,7 +516,7 @@ class InvitationAccept(APIView):
 
 
 class InvitationDecline(APIView):
-    @extend_schema(request=None, responses={200: InvitationOutput})
+    @extend_schema(request=None, responses={200: InvitationOutput, 409: INVITATION_CLOSED})
     def post(self, request, pk: int):
         invitation = accounts_services.manager_invitation_decline(
             invitation_id=pk, user=request.user, ip=client_ip(request)

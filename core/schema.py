@@ -80,6 +80,11 @@ def add_non_drf_paths(result, generator, request, public):
                     },
                 },
                 "400": {"description": "The ID token was refused"},
+                "401": {"description": "Not signed in: more steps are needed (`data.flows`)"},
+                "403": {"description": "Signing up is closed, or the account is inactive"},
+                "409": {"description": "Already signed in: sign out first"},
+                "410": {"description": "The `X-Session-Token` sent is no longer valid"},
+                "429": {"description": "Too many sign-ins from this address: wait `Retry-After`"},
             },
         }
     }

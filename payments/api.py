@@ -173,7 +173,13 @@ class BookingRefund(AuditDenials, APIView):
 class CampaignCancel(APIView):
     permission_classes = [IsSeller]
 
-    @extend_schema(request=None, responses={200: CampaignOutput})
+    @extend_schema(
+        request=None,
+        responses={
+            200: CampaignOutput,
+            409: OpenApiResponse(description="`invalid_transition`: ended or cancelled already"),
+        },
+    )
     def post(self, request, pk: int):
         campaign_selectors.campaign_get_owned(campaign_id=pk, user=request.user)
         services.campaign_cancel(campaign_id=pk, user=request.user, ip=client_ip(request))

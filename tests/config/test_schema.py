@@ -1,8 +1,10 @@
-"""GET /api/schema/ when several first requests arrive at once."""
+"""GET /api/schema/: the errors each operation documents, and several first requests at once."""
 
 import threading
 
+import pytest
 from django.test import RequestFactory
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.response import Response
 
@@ -42,3 +44,51 @@ def test_the_schema_is_generated_by_one_request_at_a_time(monkeypatch):
         thread.join()
 
     assert (statuses, most) == ([200, 200], 1)
+
+
+@pytest.fixture(scope="module")
+def responses():
+    """Each operation's documented statuses: `responses()["GET /api/v1/..."]`."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        f"{method.upper()} {path}": operation["responses"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOutput"}}}
+
+
+@pytest.mark.parametrize(
+    ("operation", "errors"),
+    [
+        # Public: no one is refused for who they are.
+        ("GET /api/v1/campaigns/", {"400", "404", "429"}),
+        ("GET /api/v1/bookings/{id}/", {"400", "401", "403", "404", "429"}),
+        # A write adds body limits and the lock wait; its view adds its own conflicts.
+        (
+            "POST /api/v1/auth/apply-seller/",
+            {"400", "401", "403", "409", "413", "415", "429", "503"},
+        ),
+        ("DELETE /api/v1/codes/{id}/", {"400", "401", "403", "404", "429", "503"}),
+    ],
+)
+def test_each_operation_documents_the_errors_it_can_answer(responses, operation, errors):
+    documented = responses[operation]
+
+    assert {status for status in documented if status >= "400"} == errors
+    assert documented["401" if "401" in errors else "400"]["content"] == ERROR_BODY
+
+
+def test_errors_of_an_operation_that_answers_csv_are_documented_as_json(responses):
+    documented = responses["GET /api/v1/admin/audit-events/"]
+
+    assert set(documented["200"]["content"]) == {"application/json", "text/csv"}
+    assert documented["403"]["content"] == ERROR_BODY
+
+
+def test_an_error_a_view_documents_itself_is_kept(responses):
+    assert responses["POST /api/v1/campaigns/{id}/publish/"]["409"]["description"] == (
+        "`invalid_transition`: not a draft"
+    )
