@@ -1,7 +1,7 @@
 """GET /health: 200 when every dependency answers, 503 naming the one that does not."""
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +16,15 @@ def test_health_reports_each_dependency(client):
         "cache": "ok",
         "broker": "ok",
     }
+
+
+def test_health_answers_head_probes_and_refuses_other_methods_with_405():
+    client = Client(enforce_csrf_checks=True)  # as a browser or probe meets it
+    assert client.head("/health").status_code == 200
+    for method in ("post", "put", "delete"):
+        response = getattr(client, method)("/health")
+        assert response.status_code == 405, method
+        assert response["Allow"] == "GET, HEAD"
 
 
 @pytest.mark.rabbitmq
