@@ -87,6 +87,7 @@ class Payment(models.Model):
 
 class Refund(models.Model):
     class Status(models.TextChoices):
+        DUE = "due", "Owed, not sent yet"
         PENDING = "pending", "Sent, answer not known yet"
         COMPLETED = "completed", "Accepted by the gateway"
         FAILED = "failed", "Refused by the gateway"
@@ -103,6 +104,10 @@ class Refund(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # The reason of a refund of what a payment brought beyond its price: part of a payment
+    # that stays a sale, where every other reason sends the whole payment back.
+    EXCESS = "excess"
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +56,7 @@ from gateways import (
     Customer,
     GatewayError,
     GatewayUnavailable,
+    RefundResult,
     Transaction,
     TransactionNotFound,
     get_gateway,
@@ -310,7 +311,8 @@ def _refund_wrong_charge(payment: Payment, found: Transaction) -> VerifyResult:
 
 
 def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | None):
-    """Confirm the booking of a verified payment, once; refund it if the booking cannot."""
+    """Confirm the booking of a verified payment, once, and owe back what it brought beyond
+    the price; refund it if the booking cannot."""
     with transaction.atomic(durable=True):
         payment = lock_one(Payment.objects, pk=payment.pk)
         if payment.status not in Payment.OPEN_STATUSES:
@@ -325,6 +327,7 @@ def _settle(payment: Payment, found: Transaction, *, source: str, actor: User | 
                 payment.save()  # the bookings app e-mails the tickets on commit
                 ledger_record_sale(booking=result.booking)
                 receipt_issue(booking_id=payment.booking_id, payment_reference=payment.tx_ref)
+                _excess_refund_owe(payment)
                 return VerifyResult(VerifyOutcome.CONFIRMED, payment)
             payment.status = Payment.Status.REFUND_DUE
             payment.failure_reason = _refund_reason(result.outcome, result.booking)
@@ -362,12 +365,14 @@ def _send_refund(*, payment: Payment, reason: str, actor: User | None) -> Refund
 
     A Refund row is committed before the call. v3 has no idempotency key, so a refund sent
     moments ago without an answer is not sent again (RefundInProgress); an older one whose
-    answer never came (crash, timeout) is retried.
+    answer never came (crash, timeout) is retried. "In full" leaves out an excess already
+    owed back separately (`payment_excess_refund_send`).
     """
     with transaction.atomic(durable=True):
         locked = lock_one(Payment.objects, pk=payment.pk)
+        refunds = locked.refunds.exclude(reason=Refund.EXCESS)
         refund = (
-            locked.refunds.filter(status__in=[Refund.Status.PENDING, Refund.Status.COMPLETED])
+            refunds.filter(status__in=[Refund.Status.PENDING, Refund.Status.COMPLETED])
             .order_by("-created_at")
             .first()
         )
@@ -377,45 +382,121 @@ def _send_refund(*, payment: Payment, reason: str, actor: User | None) -> Refund
             raise NoPaymentToRefund(f"Payment {locked.tx_ref} is {locked.status}.")
         if refund is not None and refund.updated_at > timezone.now() - REFUND_IN_FLIGHT:
             raise RefundInProgress()
+        excess = _excess_owed(locked)
         if refund is None:
             refund = Refund.objects.create(
                 payment=locked,
-                amount=locked.charged_amount,
+                amount=locked.charged_amount - excess,
                 currency=locked.charged_currency,
                 reason=reason,
                 requested_by=actor if actor is not None and actor.pk else None,
             )
         else:
             refund.save(update_fields=["updated_at"])
-    gateway = get_gateway(locked.gateway)
+    answer = _gateway_refund(
+        refund,
+        payment=locked,
+        amount=refund.amount if excess else None,
+        comments=f"Refund of booking payment {locked.tx_ref} ({reason})",
+    )
+    with transaction.atomic(durable=True):
+        _refund_completed(refund, answer)
+        Payment.objects.filter(pk=locked.pk).update(
+            status=Payment.Status.REFUNDED, updated_at=timezone.now()
+        )
+    refund.refresh_from_db()
+    return refund
+
+
+def _gateway_refund(refund: Refund, *, payment: Payment, amount, comments: str) -> RefundResult:
+    """Send `refund` (committed, PENDING) to the gateway and return its answer, which the
+    caller records (`_refund_completed`); a refusal marks it FAILED and raises
+    GatewayRefused, no answer raises GatewayDown and leaves it PENDING. `amount` None
+    refunds the whole transaction."""
+    gateway = get_gateway(payment.gateway)
     try:
         answer = gateway.refund(
-            transaction_id=locked.gateway_transaction_id,
-            comments=f"Refund of booking payment {locked.tx_ref} ({reason})",
+            transaction_id=payment.gateway_transaction_id, amount=amount, comments=comments
         )
     except GatewayUnavailable as exc:
-        logger.warning("Refund of %s: no answer, will retry: %s", locked.tx_ref, exc)
+        logger.warning("Refund of %s: no answer, will retry: %s", payment.tx_ref, exc)
         raise GatewayDown() from exc
     except GatewayError as exc:
-        logger.error("Refund of %s refused: %s", locked.tx_ref, exc)
+        logger.error("Refund of %s refused: %s", payment.tx_ref, exc)
         Refund.objects.filter(pk=refund.pk).update(
             status=Refund.Status.FAILED,
             gateway_response={"error": str(exc)},
             updated_at=timezone.now(),
         )
         raise GatewayRefused(f"The payment provider refused the refund: {exc}") from exc
+    return answer
+
+
+def _refund_completed(refund: Refund, answer: RefundResult) -> None:
+    Refund.objects.filter(pk=refund.pk).update(
+        status=Refund.Status.COMPLETED,
+        gateway_refund_id=answer.id,
+        gateway_response=answer.raw,
+        updated_at=timezone.now(),
+    )
+
+
+# --- Overpayments ---------------------------------------------------------------------------
+
+
+def _excess_owed(payment: Payment):
+    """What of `payment` is owed back, or was sent back, as an excess over its price."""
+    owed = payment.refunds.filter(reason=Refund.EXCESS).exclude(status=Refund.Status.FAILED)
+    return owed.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def _excess_refund_owe(payment: Payment) -> None:
+    """In the confirming transaction: owe back what the payment brought beyond its price
+    (INTEGRATIONS: give value for at least the price, refund any excess), sent once the
+    confirmation commits."""
+    excess = payment.charged_amount - payment.amount
+    if excess <= 0:
+        return
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=excess,
+        currency=payment.currency,
+        reason=Refund.EXCESS,
+        status=Refund.Status.DUE,
+    )
+    logger.warning("Payment %s paid %s over its price: refunding it", payment.tx_ref, excess)
+    enqueue_on_commit(payment_excess_refund_send, refund_id=refund.pk)
+
+
+def payment_excess_refund_send(*, refund_id: int) -> str:
+    """Send an excess refund owed back to the gateway, once; returns its status after.
+
+    Safe to run again: a DUE refund is sent, and a PENDING one whose answer never came
+    within REFUND_IN_FLIGHT is sent again; any other is left as it is.
+    """
     with transaction.atomic(durable=True):
-        Refund.objects.filter(pk=refund.pk).update(
-            status=Refund.Status.COMPLETED,
-            gateway_refund_id=answer.id,
-            gateway_response=answer.raw,
-            updated_at=timezone.now(),
+        refund = lock_one(Refund.objects.select_related("payment"), pk=refund_id)
+        unanswered = refund.status == Refund.Status.PENDING and (
+            refund.updated_at <= timezone.now() - REFUND_IN_FLIGHT
         )
-        Payment.objects.filter(pk=locked.pk).update(
-            status=Payment.Status.REFUNDED, updated_at=timezone.now()
+        if refund.status != Refund.Status.DUE and not unanswered:
+            return refund.status
+        refund.status = Refund.Status.PENDING
+        refund.save(update_fields=["status", "updated_at"])
+    payment = refund.payment
+    try:
+        answer = _gateway_refund(
+            refund,
+            payment=payment,
+            amount=refund.amount,
+            comments=f"Refund of the excess of booking payment {payment.tx_ref}",
         )
+    except (GatewayDown, GatewayRefused):
+        pass  # logged; reconciliation sends an unanswered one again, ops see a refused one
+    else:
+        _refund_completed(refund, answer)
     refund.refresh_from_db()
-    return refund
+    return refund.status
 
 
 def payment_refund(*, booking_id: int, actor: User | None, reason: str = "requested") -> Booking:
@@ -763,8 +844,8 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
     """Verify payments nobody reported for a while, so a lost webhook never loses a sale.
 
     Also sends refunds still due, gives up checkouts unpaid after ABANDON_AFTER, and
-    re-enqueues webhooks whose processing never finished and approved refund requests whose
-    refund is not done. Safe to run in parallel.
+    re-enqueues webhooks whose processing never finished, approved refund requests whose
+    refund is not done, and excess refunds not sent or not answered. Safe to run in parallel.
     """
     now = now or timezone.now()
     counts = {outcome.value: 0 for outcome in VerifyOutcome} | {"abandoned": 0, "webhooks": 0}
@@ -799,6 +880,16 @@ def reconcile_pending_payments(*, now=None, limit: int = RECONCILE_BATCH) -> dic
     for request_id in approved:
         enqueue(refund_request_complete, request_id=request_id)
     counts["refund_requests"] = len(approved)
+    excesses = list(
+        Refund.objects.filter(
+            reason=Refund.EXCESS,
+            status__in=[Refund.Status.DUE, Refund.Status.PENDING],
+            updated_at__lte=now - RECONCILE_AFTER,
+        ).values_list("pk", flat=True)[:limit]
+    )
+    for refund_id in excesses:
+        enqueue(payment_excess_refund_send, refund_id=refund_id)
+    counts["excess_refunds"] = len(excesses)
     logger.info("Payments reconciled: %s", counts)
     return counts
 

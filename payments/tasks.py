@@ -1,5 +1,5 @@
 """Background work of the payments app: webhook processing, reconciliation, refunds of
-cancelled campaigns and of approved refund requests, refund notices.
+cancelled campaigns, of approved refund requests and of overpayments' excess, refund notices.
 
 Thin and idempotent: late acks may run any of them twice.
 """
@@ -62,6 +62,14 @@ def send_refund_notice(self, payment_id: int) -> bool:
         return services.payment_mark_refund_emailed(payment_id=payment_id, send=_send_refund_notice)
     except OSError as exc:  # SMTP unreachable: try again later
         raise self.retry(exc=exc) from exc
+
+
+@runs(services.payment_excess_refund_send)
+@shared_task
+def refund_excess(refund_id: int) -> str:
+    """After an overpaid payment's confirmation commits: send its excess back. Not retried
+    here: reconciliation sends one without an answer again."""
+    return services.payment_excess_refund_send(refund_id=refund_id)
 
 
 @runs(services.refund_request_complete)

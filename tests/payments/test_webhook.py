@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from bookings.models import Ticket
 from payments import services
@@ -250,16 +251,75 @@ def test_a_tampered_amount_reported_again_is_refunded_once(
     assert len(mail.outbox) == 1
 
 
-def test_an_overpayment_confirms(
+def test_an_overpayment_confirms_and_its_excess_is_refunded_once(
     flw, payment, booking, api_client, django_capture_on_commit_callbacks
 ):
-    data = flw.charge(payment.tx_ref, amount="6000.00")
+    data = flw.charge(payment.tx_ref, amount="6000.00", id=9100004)
 
     with django_capture_on_commit_callbacks(execute=True):
         post_webhook(api_client, webhook_body(data))
 
     assert _state(booking, payment) == ("confirmed", "successful", 1)
     assert payment.amount_paid == Decimal("6000.00")
+    [refund_call] = flw.calls("POST", "/v3/transactions/9100004/refund")
+    assert refund_call.json()["amount"] == "1000.00"
+    refund = Refund.objects.get()
+    assert (refund.reason, refund.status, refund.amount, refund.currency) == (
+        "excess",
+        "completed",
+        Decimal("1000.00"),
+        "NGN",
+    )
+    # Reported again, sent again: nothing more goes back.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.payment_verify_and_confirm(tx_ref=payment.tx_ref, source="redirect")
+    assert again.outcome == "settled"
+    assert services.payment_excess_refund_send(refund_id=refund.pk) == "completed"
+    assert len(flw.calls("POST", "/refund")) == 1
+
+
+def test_an_excess_the_gateway_cannot_take_now_is_sent_by_reconciliation(
+    flw, payment, booking, django_capture_on_commit_callbacks
+):
+    flw.charge(payment.tx_ref, amount="6000.00")
+    flw.refund_error = 500
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.payment_verify_and_confirm(tx_ref=payment.tx_ref, source="webhook")
+
+    assert result.outcome == "confirmed"
+    assert Refund.objects.get().status == "pending"
+    # Within the in-flight window it is not sent twice, reconciliation or not.
+    assert services.payment_excess_refund_send(refund_id=Refund.objects.get().pk) == "pending"
+    assert len(flw.calls("POST", "/refund")) == 1
+
+    flw.refund_error = None
+    Refund.objects.update(updated_at=timezone.now() - services.REFUND_IN_FLIGHT)
+    later = timezone.now() + services.RECONCILE_AFTER
+    assert services.reconcile_pending_payments(now=later)["excess_refunds"] == 1
+
+    assert Refund.objects.get().status == "completed"
+    assert len(flw.calls("POST", "/refund")) == 2
+    assert _state(booking, payment) == ("confirmed", "successful", 1)
+
+
+def test_refunding_an_overpaid_booking_sends_back_the_price_beside_the_excess(
+    flw, payment, booking, super_admin, django_capture_on_commit_callbacks
+):
+    flw.charge(payment.tx_ref, amount="6000.00", id=9100005)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_verify_and_confirm(tx_ref=payment.tx_ref, source="webhook")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(booking_id=booking.pk, actor=super_admin)
+
+    excess_call, price_call = flw.calls("POST", "/v3/transactions/9100005/refund")
+    assert (excess_call.json()["amount"], price_call.json()["amount"]) == ("1000.00", "5000.00")
+    assert sorted(Refund.objects.values_list("reason", "amount", "status")) == [
+        ("excess", Decimal("1000.00"), "completed"),
+        ("requested", Decimal("5000.00"), "completed"),
+    ]
+    assert _state(booking, payment) == ("refunded", "refunded", 1)
 
 
 def test_a_transaction_of_another_payment_does_not_confirm_this_one(
