@@ -1,11 +1,11 @@
 """Background work of the bookings app: hold expiry, waiting-list offers and their e-mails,
 the tickets e-mail, the stored PDF of a booking whose tickets changed, the e-mail of a
-transferred ticket."""
+transferred ticket, the new tickets after a QR key rotation."""
 
 from celery import shared_task
 
 from bookings import services
-from bookings.tickets import holders
+from bookings.tickets import holders, reissue
 from bookings.tickets import services as tickets
 from bookings.waitlist import services as waiting_lists
 from core.tasks import runs
@@ -63,5 +63,16 @@ def deliver_transferred_ticket(self, ticket_id: int) -> bool:
     """After a transfer: e-mail the new ticket to its owner, once even if run twice."""
     try:
         return holders.ticket_transfer_email(ticket_id=ticket_id)
+    except OSError as exc:  # SMTP unreachable or refusing: try again later
+        raise self.retry(exc=exc) from exc
+
+
+@runs(reissue.campaign_tickets_resend_reissued)
+@shared_task(bind=True, max_retries=8, default_retry_delay=120)
+def resend_reissued_tickets(self, campaign_id: int) -> int:
+    """After a QR key rotation: e-mail the new tickets to those who had the old ones; a retry
+    goes on where the failure stopped it."""
+    try:
+        return reissue.campaign_tickets_resend_reissued(campaign_id=campaign_id)
     except OSError as exc:  # SMTP unreachable or refusing: try again later
         raise self.retry(exc=exc) from exc

@@ -8,6 +8,8 @@ decides, so a scan and a transfer of one ticket are applied one after the other:
 transfer of a ticket scanned meanwhile is refused, the scan of a transferred ticket is void.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -186,9 +188,10 @@ def ticket_transfer(
     return successor
 
 
-def _transfer_email(ticket: Ticket, attachment: bytes) -> EmailMultiAlternatives:
+def _transfer_email(ticket: Ticket, attachment: bytes, *, reissued: bool) -> EmailMultiAlternatives:
     buyer = ticket.booking.customer
     context = {
+        "reissued": reissued,
         "ticket": ticket,
         "campaign": ticket.booking.campaign,
         # Who passed it on: the previous owner's address, or the buyer.
@@ -207,12 +210,13 @@ def _transfer_email(ticket: Ticket, attachment: bytes) -> EmailMultiAlternatives
     return message
 
 
-def ticket_transfer_email(*, ticket_id: int) -> bool:
+def ticket_transfer_email(*, ticket_id: int, reissued_since: datetime | None = None) -> bool:
     """E-mail a transferred ticket to its new owner, with its PDF; True if sent.
 
     Once only, as the booking's tickets e-mail: the ticket's row lock and `emailed_at` make a
-    repeated task send nothing, and a failed send rolls back so the retry sends it. A ticket
-    void by then (refunded, passed on again) is not sent.
+    repeated task send nothing, and a failed send rolls back so the retry sends it; with
+    `reissued_since`, once more if it was e-mailed before then. A ticket void by then
+    (refunded, passed on again) is not sent.
     """
     with transaction.atomic(durable=True):
         ticket = lock_one(
@@ -221,11 +225,14 @@ def ticket_transfer_email(*, ticket_id: int) -> bool:
             ),
             pk=ticket_id,
         )
-        if ticket.emailed_at is not None or ticket.status != Ticket.Status.VALID:
+        if ticket.status != Ticket.Status.VALID:
+            return False
+        if not issued.tickets_due(ticket.emailed_at, force=False, reissued_since=reissued_since):
             return False
         if ticket.booking.status != Booking.Status.CONFIRMED:
             return False
-        _transfer_email(ticket, issued.ticket_pdf(ticket_id=ticket.pk)).send()
+        pdf = issued.ticket_pdf(ticket_id=ticket.pk)
+        _transfer_email(ticket, pdf, reissued=reissued_since is not None).send()
         ticket.emailed_at = timezone.now()
         ticket.save(update_fields=["emailed_at"])
     return True

@@ -3,6 +3,7 @@
 import logging
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -95,12 +96,6 @@ def campaign_tickets_reissue(*, campaign_id: int) -> int:
     for booking_id in booking_ids:
         booking_pdf_drop(booking_id)
     return reissued
-
-
-def campaign_qr_key_rotate(*, campaign_id: int, actor: User | None = None) -> tuple[int, int]:
-    """Rotate the campaign's QR key (audited) and re-issue its tickets; (version, re-issued)."""
-    key = campaign_key_rotate(campaign_id=campaign_id, actor=actor)
-    return key.version, campaign_tickets_reissue(campaign_id=campaign_id)
 
 
 # --- Reads ---------------------------------------------------------------------------------
@@ -200,9 +195,12 @@ def ticket_pdf(*, ticket_id: int) -> bytes:
 # --- Delivery --------------------------------------------------------------------------------
 
 
-def _tickets_email(booking: Booking, attachment: bytes) -> EmailMultiAlternatives:
+def _tickets_email(
+    booking: Booking, attachment: bytes, *, reissued: bool
+) -> EmailMultiAlternatives:
     receipt = booking.receipts.filter(kind=Receipt.Kind.RECEIPT).first()
     context = {
+        "reissued": reissued,
         "receipt": receipt,
         "booking": booking,
         "campaign": booking.campaign,
@@ -224,23 +222,36 @@ def _tickets_email(booking: Booking, attachment: bytes) -> EmailMultiAlternative
     return message
 
 
-def booking_tickets_email(*, booking_id: int, force: bool = False) -> bool:
+def booking_tickets_email(
+    *, booking_id: int, force: bool = False, reissued_since: datetime | None = None
+) -> bool:
     """E-mail the customer their tickets PDF; True if sent.
 
     Once only: the booking's row lock and `tickets_emailed_at` make a repeated delivery of
-    the task send nothing. `force` (ops re-sends) sends again anyway. A booking no longer
-    confirmed (refunded meanwhile) gets no mail.
+    the task send nothing. `force` (ops re-sends) sends again anyway. `reissued_since` (a
+    key rotation's time) sends again, once, a booking e-mailed before then, saying that the
+    earlier codes no longer scan. A booking no longer confirmed (refunded meanwhile) gets
+    no mail.
     """
     with transaction.atomic(durable=True):
         booking = lock_one(Booking.objects.select_related("campaign", "customer"), pk=booking_id)
         if booking.status != Booking.Status.CONFIRMED:
             return False
-        if booking.tickets_emailed_at is not None and not force:
+        if not tickets_due(booking.tickets_emailed_at, force=force, reissued_since=reissued_since):
             return False
         name = booking_pdf_ensure(booking_id=booking_id)
         with default_storage.open(name, "rb") as stored:
             attachment = stored.read()
-        _tickets_email(booking, attachment).send()
+        _tickets_email(booking, attachment, reissued=reissued_since is not None).send()
         booking.tickets_emailed_at = timezone.now()
         booking.save(update_fields=["tickets_emailed_at", "updated_at"])
     return True
+
+
+def tickets_due(
+    emailed_at: datetime | None, *, force: bool, reissued_since: datetime | None
+) -> bool:
+    """Whether tickets e-mailed at `emailed_at` (None: never) are to be sent now."""
+    if reissued_since is not None:
+        return emailed_at is not None and emailed_at < reissued_since
+    return force or emailed_at is None

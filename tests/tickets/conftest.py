@@ -1,14 +1,20 @@
 """Fixtures of the tickets tests: a confirmed booking with tickets, files in a temp dir."""
 
 import io
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import zxingcpp
 from django.core import mail
+from PIL import Image
 from pypdf import PdfReader
 
 from tests.factories import CampaignFactory, TicketTypeFactory, UserFactory
 
+# poppler-utils (scripts/system-deps.sh): renders PDF pages to images.
+PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
 # 19:30 in Lagos (UTC+1), where the campaign happens.
 STARTS_AT = datetime(2030, 6, 1, 18, 30, tzinfo=UTC)
 HOLDERS = [
@@ -16,6 +22,20 @@ HOLDERS = [
     {"name": "Tola Friend"},
     {"name": "Kwame Mensah", "email": ""},
 ]
+
+
+def qr_codes(content: bytes, tmp_path) -> list[str]:
+    """Render each page to an image, as a phone camera would see it, and read its QR code."""
+    source = tmp_path / "tickets.pdf"
+    source.write_bytes(content)
+    command = [PDFTOPPM, "-r", "150", "-png", source, tmp_path / "page"]
+    subprocess.run(command, check=True)  # noqa: S603 (fixed arguments, no shell)
+    codes = []
+    for image in sorted(tmp_path.glob("page-*.png")):
+        (found,) = zxingcpp.read_barcodes(Image.open(image))
+        assert found.format == zxingcpp.BarcodeFormat.QRCode
+        codes.append(found.text)
+    return codes
 
 
 def pdf_text(content: bytes) -> str:

@@ -1,46 +1,28 @@
 """PDF tickets: the fields a door needs, a QR that reads back to the token, stored once."""
 
 import io
-import shutil
-import subprocess
 import threading
 
 import pytest
-import zxingcpp
 from django.core.files.storage import default_storage
 from django.db import connection
-from PIL import Image
 from pypdf import PdfReader
 
 from bookings.models import Booking
 from bookings.tickets import pdf
 from bookings.tickets import services as tickets
+from bookings.tickets.reissue import campaign_qr_key_rotate
 from bookings.tickets.services import TicketsUnavailable, booking_pdf_ensure, ticket_pdf
 from tests.concurrency import Meeting
+from tests.tickets.conftest import qr_codes
 
 pytestmark = pytest.mark.django_db
 
 A6_POINTS = (297.637795, 419.527559)
-# poppler-utils (scripts/system-deps.sh): renders PDF pages to images.
-PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"
 
 
 def _pages_text(content: bytes) -> list[str]:
     return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
-
-
-def _qr_codes(content: bytes, tmp_path) -> list[str]:
-    """Render each page to an image, as a phone camera would see it, and read its QR code."""
-    source = tmp_path / "tickets.pdf"
-    source.write_bytes(content)
-    command = [PDFTOPPM, "-r", "150", "-png", source, tmp_path / "page"]
-    subprocess.run(command, check=True)  # noqa: S603 (fixed arguments, no shell)
-    codes = []
-    for image in sorted(tmp_path.glob("page-*.png")):
-        (found,) = zxingcpp.read_barcodes(Image.open(image))
-        assert found.format == zxingcpp.BarcodeFormat.QRCode
-        codes.append(found.text)
-    return codes
 
 
 def _stored(name: str) -> bytes:
@@ -71,7 +53,7 @@ def test_a_group_ticket_page_shows_everything_and_its_qr_reads_back(group_bookin
         f"Booking {group_booking.reference}\n"
         f"Ticket {ticket.pk} · {group_booking.reference}"
     ]
-    assert _qr_codes(content, tmp_path) == [ticket.qr_token]
+    assert qr_codes(content, tmp_path) == [ticket.qr_token]
 
 
 def test_separate_tickets_are_one_page_each_with_their_own_code(
@@ -89,7 +71,7 @@ def test_separate_tickets_are_one_page_each_with_their_own_code(
     assert "Holder Ann\nEntries allowed 2\n" in texts[0]
     assert "Holder Ben\nEntries allowed 2\n" in texts[1]
     assert not any("Admits" in text for text in texts)
-    assert _qr_codes(content, tmp_path) == [first.qr_token, second.qr_token]
+    assert qr_codes(content, tmp_path) == [first.qr_token, second.qr_token]
 
 
 def test_one_ticket_renders_alone(confirm, holder, table_type):
@@ -147,7 +129,7 @@ def test_a_key_rotation_drops_stored_pdfs_that_print_old_codes(
     name = booking_pdf_ensure(booking_id=group_booking.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
-        tickets.campaign_qr_key_rotate(campaign_id=campaign.pk)
+        campaign_qr_key_rotate(campaign_id=campaign.pk)
 
     group_booking.refresh_from_db()
     assert group_booking.tickets_pdf.name == ""

@@ -16,7 +16,7 @@ from bookings.tickets.qr import (
     encode_token,
     ticket_for_token,
 )
-from bookings.tickets.services import campaign_qr_key_rotate
+from bookings.tickets.reissue import campaign_qr_key_rotate
 from campaigns.models import CampaignKey
 from core.crypto import new_key
 from tests.factories import CampaignFactory

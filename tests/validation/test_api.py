@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import AuditEvent
 from bookings.models import Booking, Ticket
 from bookings.tickets.qr import open_token, parse_token
-from bookings.tickets.services import campaign_qr_key_rotate
+from bookings.tickets.reissue import campaign_qr_key_rotate
 from tests.factories import ManagerFactory, SellerFactory, SuperAdminFactory, UserFactory
 from validation.models import Scan
 

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent
 from bookings.models import Booking, Ticket
-from bookings.tickets.services import campaign_qr_key_rotate
+from bookings.tickets.reissue import campaign_qr_key_rotate
 from tests.factories import CampaignFactory, SellerFactory, UserFactory
 from validation import services
 from validation.models import RefusedScan, Scan, ScannerDevice
