@@ -7,6 +7,7 @@ from campaigns import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign-detail"),
+    path("campaigns/<slug:slug>/calendar.ics", views.campaign_calendar, name="campaign-calendar"),
     path("seller/", views.seller_dashboard, name="seller-dashboard"),
     path("seller/campaigns/new/", views.campaign_edit, name="seller-campaign-new"),
     path("seller/campaigns/<int:pk>/edit/", views.campaign_edit, name="seller-campaign-edit"),

@@ -1,8 +1,10 @@
-"""Pages of the campaigns app: search, campaign page, the seller's pages, invitations."""
+"""Pages of the campaigns app: search, campaign page and its calendar file, the seller's
+pages, invitations."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -12,6 +14,7 @@ from accounts import services as accounts_services
 from accounts.decorators import seller_required
 from accounts.models import ManagerInvitation
 from campaigns import selectors, services
+from campaigns.calendar import campaign_ics, campaign_ics_filename
 from campaigns.forms import (
     TICKET_TYPE_FIELDS,
     CampaignForm,
@@ -57,6 +60,14 @@ def campaign_detail(request, slug: str):
         "campaigns/detail.html",
         {"campaign": campaign, "is_owner": campaign.seller_id == request.user.pk, "code": code},
     )
+
+
+def campaign_calendar(request, slug: str):
+    """The campaign as an .ics file ("Add to calendar"), for whoever may see its page."""
+    campaign = selectors.campaign_get_visible(slug=slug, user=request.user)
+    response = HttpResponse(campaign_ics(campaign), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{campaign_ics_filename(campaign)}"'
+    return response
 
 
 @seller_required

@@ -207,6 +207,7 @@ def _transfer_email(ticket: Ticket, attachment: bytes, *, reissued: bool) -> Ema
         render_to_string("bookings/email/transfer_body.html", context), "text/html"
     )
     message.attach(f"ticket-{ticket.pk}.pdf", attachment, "application/pdf")
+    issued.attach_calendar(message, ticket.booking.campaign)
     return message
 
 

@@ -19,6 +19,7 @@ from bookings.models import Booking, Receipt, Ticket
 from bookings.receipts.pdf import render_receipt
 from bookings.tickets import pdf
 from bookings.tickets.qr import encode_token
+from campaigns.calendar import campaign_ics, campaign_ics_filename
 from campaigns.models import Campaign, CampaignKey
 from campaigns.services import campaign_key_rotate
 from core.errors import Conflict
@@ -219,7 +220,13 @@ def _tickets_email(
     message.attach(f"tickets-{booking.reference}.pdf", attachment, "application/pdf")
     if receipt is not None:
         message.attach(f"{receipt.display_number}.pdf", render_receipt(receipt), "application/pdf")
+    attach_calendar(message, booking.campaign)
     return message
+
+
+def attach_calendar(message: EmailMultiAlternatives, campaign: Campaign) -> None:
+    """The campaign as a calendar file, so the e-mail's "add to calendar" is one tap."""
+    message.attach(campaign_ics_filename(campaign), campaign_ics(campaign), "text/calendar")
 
 
 def booking_tickets_email(

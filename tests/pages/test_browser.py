@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 
 from campaigns.models import Campaign
 
@@ -340,3 +341,19 @@ def test_the_campaign_form_adds_a_detail_line_and_saves_it_in_words(
         {"lounge_access": True, "merchandise": ["t-shirt", "cap"]},
         {"lounge_access": "Lounge access", "merchandise": "Merchandise"},
     )
+
+
+def test_add_to_calendar_downloads_the_campaign_as_an_event(world, asgi_servers, browser_as):
+    base_url = asgi_servers.url()
+    page = browser_as("customer", base_url).new_page()
+    page.set_viewport_size({"width": 390, "height": HEIGHT})
+    page.goto(f"{base_url}/bookings/{world.confirmed.pk}/")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("add-to-calendar").click()
+
+    assert download.value.suggested_filename == f"{world.campaign.slug}.ics"
+    (event,) = Calendar.from_ical(Path(download.value.path()).read_bytes()).walk("VEVENT")
+    assert str(event["summary"]) == world.campaign.title
+    assert event.decoded("dtstart") == world.campaign.starts_at.replace(microsecond=0)
+    assert str(event["url"]).endswith(f"/campaigns/{world.campaign.slug}/")

@@ -149,7 +149,11 @@ def test_the_tickets_email_carries_the_receipt_pdf_too(
 
     [message] = mail.outbox
     names = [name for name, _, _ in message.attachments]
-    assert names == [f"tickets-{booking.reference}.pdf", "R-000001.pdf"]
+    assert names == [
+        f"tickets-{booking.reference}.pdf",
+        "R-000001.pdf",
+        f"{booking.campaign.slug}.ics",
+    ]
     assert "Receipt R-000001" in pdf_text(message.attachments[1][1])
     assert "Your receipt R-000001 is attached too." in message.body
     assert "Your receipt R-000001 is attached too." in message.alternatives[0][0]

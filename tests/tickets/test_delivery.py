@@ -2,6 +2,7 @@
 
 import pytest
 from django.core import mail
+from icalendar import Calendar
 
 from bookings import services
 from bookings.models import Booking
@@ -19,9 +20,15 @@ def _assert_tickets_mail(message, booking):
     ((html, mimetype),) = message.alternatives
     assert mimetype == "text/html"
     assert f"<strong>{booking.reference}</strong>" in html
-    ((filename, content, attachment_type),) = message.attachments
+    (filename, content, attachment_type), calendar = message.attachments
     assert (filename, attachment_type) == (f"tickets-{booking.reference}.pdf", "application/pdf")
     assert content.startswith(b"%PDF-")
+    assert (calendar[0], calendar[2]) == (f"{booking.campaign.slug}.ics", "text/calendar")
+    (event,) = Calendar.from_ical(calendar[1]).walk("VEVENT")
+    assert (str(event["summary"]), event.decoded("dtstart")) == (
+        "Rooftop Jazz Night",
+        booking.campaign.starts_at,
+    )
 
 
 def test_the_tickets_mail_carries_the_pdf_and_is_sent_once(group_booking):

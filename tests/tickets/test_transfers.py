@@ -77,9 +77,10 @@ def test_a_transfer_voids_the_old_code_and_sends_a_new_ticket_to_the_recipient(
     ((html, mimetype),) = message.alternatives
     assert mimetype == "text/html"
     assert "When: <strong>Sat 1 Jun 2030, 19:30 WAT</strong>" in html
-    ((filename, content, kind),) = message.attachments
+    (filename, content, kind), calendar = message.attachments
     assert (filename, kind) == (f"ticket-{new.pk}.pdf", "application/pdf")
     assert "Holder Femi Recipient" in pdf_text(content)
+    assert (calendar[0], calendar[2]) == (f"{trio.campaign.slug}.ics", "text/calendar")
     new.refresh_from_db()
     assert new.emailed_at is not None
 
