@@ -37,9 +37,7 @@ def test_a_published_campaign_is_one_event_with_its_times_place_and_page(client,
     assert str(event["status"]) == "CONFIRMED"
 
 
-def test_the_event_keeps_its_uid_when_the_campaign_moves_so_calendars_update_it(
-    client, published
-):
+def test_the_event_keeps_its_uid_when_the_campaign_moves_so_calendars_update_it(client, published):
     before = _event(client.get("/campaigns/jazz-night/calendar.ics"))
     Campaign.objects.filter(pk=published.pk).update(
         starts_at=published.starts_at.replace(hour=1), status=Campaign.Status.CANCELLED
