@@ -70,6 +70,11 @@ class Campaign(models.Model):
     views_count = models.PositiveBigIntegerField(default=0, editable=False)
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The ticket holders are told when the time or place of a published campaign changes
+    # (notices): `moved_at` is the last such change, `move_announced_at` the `moved_at` they
+    # were last told of.
+    moved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    move_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     refund_policy = models.CharField(
         max_length=24, choices=RefundPolicy.choices, default=RefundPolicy.NONE
     )

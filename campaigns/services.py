@@ -221,6 +221,21 @@ def _sync_ticket_types(
         raise TicketTypeInUse("A ticket type with bookings cannot be removed.") from exc
 
 
+# What ticket holders planned around: a change of one of these is announced to them.
+TIME_AND_PLACE = ("starts_at", "ends_at", "venue_name", "venue_address", "city", "country")
+
+
+def _moves(campaign: Campaign, fields: dict) -> bool:
+    return any(
+        name in fields and fields[name] != getattr(campaign, name) for name in TIME_AND_PLACE
+    )
+
+
+def campaign_move_announced(*, campaign_id: int, moved_at) -> None:
+    """Record that the holders were told of the move of `moved_at` (a later move stays due)."""
+    Campaign.objects.filter(pk=campaign_id, moved_at=moved_at).update(move_announced_at=moved_at)
+
+
 def campaign_update(
     *,
     campaign_id: int,
@@ -249,6 +264,8 @@ def campaign_update(
         currency = fields.get("currency", campaign.currency)
         if currency != campaign.currency and any(t.reserved for t in locked.values()):
             raise CurrencyLocked()
+        if campaign.status == Campaign.Status.PUBLISHED and _moves(campaign, fields):
+            campaign.moved_at = timezone.now()
         for name, value in fields.items():
             setattr(campaign, name, value)
         campaign.save()

@@ -211,6 +211,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-payouts": {"task": "finance.tasks.payouts_send_due", "schedule": 300.0},
     "settle-payouts": {"task": "finance.tasks.payouts_settle_processing", "schedule": 300.0},
     "send-reminders": {"task": "notices.tasks.send_due_reminders", "schedule": 900.0},
+    "announce-moves": {"task": "notices.tasks.send_due_move_notices", "schedule": 60.0},
 }
 
 # --- Authentication ----------------------------------------------------------------------

@@ -6,13 +6,14 @@ from django.db import models
 
 class SentNotice(models.Model):
     """One notice e-mailed. The row is written in the transaction that sends it; its unique
-    `key` (kind, then the booking or the message and recipient) makes a task delivered twice
-    send once, and a failed send leaves no row, so the retry sends it."""
+    `key` (kind, then the booking, the message or move, and the recipient) makes a task
+    delivered twice send once, and a failed send leaves no row, so the retry sends it."""
 
     class Kind(models.TextChoices):
         CAMPAIGN_CANCELLED = "campaign_cancelled", "Campaign cancelled"
         REFUND_COMPLETED = "refund_completed", "Refund completed"
         REMINDER = "reminder", "Reminder before the start"
+        CAMPAIGN_MOVED = "campaign_moved", "Campaign's time or place changed"
         MESSAGE = "message", "Message from the seller"
 
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -8,20 +8,24 @@ a crash between the mail server accepting it and the commit, the same window as 
 e-mail (`bookings.tickets.services.booking_tickets_email`).
 """
 
+import hashlib
 import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_event_record
-from bookings.models import Booking, Receipt
+from bookings.models import Booking, Receipt, Ticket
 from bookings.receipts.pdf import render_receipt
+from campaigns.calendar import campaign_ics, campaign_ics_filename
 from campaigns.models import Campaign
+from campaigns.services import campaign_move_announced
 from core.errors import NotPermitted, RateLimited
 from core.ratelimit import rate_limit_take
 from core.tasks import enqueue, enqueue_on_commit
@@ -140,6 +144,67 @@ def reminders_send_due() -> int:
     for booking_id in due:
         enqueue(reminder_notify, booking_id=booking_id)
     return len(due)
+
+
+# --- A campaign's new time or place ---------------------------------------------------------
+
+# A move is announced once it has stood this long: a seller correcting a slip within it
+# sends one notice, of the corrected time or place.
+MOVE_SETTLE = timedelta(minutes=10)
+
+
+def campaign_moves_due(*, now=None) -> list[int]:
+    """Published campaigns moved at least MOVE_SETTLE ago whose holders were not told."""
+    now = now or timezone.now()
+    return list(
+        Campaign.objects.filter(status=Campaign.Status.PUBLISHED, moved_at__lte=now - MOVE_SETTLE)
+        .filter(Q(move_announced_at__isnull=True) | Q(move_announced_at__lt=F("moved_at")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def campaign_moves_send_due() -> int:
+    """Beat job: queue the announcement of each move due; returns how many were queued."""
+    due = campaign_moves_due()
+    for campaign_id in due:
+        enqueue(campaign_moved_notify, campaign_id=campaign_id)
+    return len(due)
+
+
+def _holders(campaign_id: int) -> list[str]:
+    """Everyone holding a ticket of the campaign: the buyers of its confirmed bookings who
+    kept one, and the owners of the tickets transferred to them."""
+    valid = Ticket.objects.filter(booking__campaign_id=campaign_id, status=Ticket.Status.VALID)
+    buyers = valid.filter(owner_email="", booking__status=Booking.Status.CONFIRMED).values_list(
+        "booking__customer__email", flat=True
+    )
+    owners = valid.filter(booking__status=Booking.Status.CONFIRMED).exclude(owner_email="")
+    return sorted({*buyers, *owners.values_list("owner_email", flat=True)})
+
+
+def campaign_moved_notify(*, campaign_id: int) -> int:
+    """Tell every ticket holder the campaign's new time and place, once per move, with its
+    calendar file (same UID: it updates their calendar entry); returns how many were sent
+    now. A failure stops here and the task's retry sends the rest."""
+    campaign = Campaign.objects.get(pk=campaign_id)
+    moved_at = campaign.moved_at
+    if campaign.status != Campaign.Status.PUBLISHED or moved_at is None:
+        return 0
+    move = f"{Kind.CAMPAIGN_MOVED}:{campaign.pk}:{moved_at.timestamp():.6f}"
+    calendar = (campaign_ics_filename(campaign), campaign_ics(campaign), "text/calendar")
+    sent = 0
+    for email in _holders(campaign_id):
+        sent += _send_once(
+            kind=Kind.CAMPAIGN_MOVED,
+            key=f"{move}:{hashlib.sha256(email.encode()).hexdigest()[:16]}",
+            to=email,
+            template="campaign_moved",
+            context={"campaign": campaign, "tickets_url": f"{settings.SITE_URL}/tickets/"},
+            attachments=[calendar],
+        )
+    campaign_move_announced(campaign_id=campaign.pk, moved_at=moved_at)
+    return sent
 
 
 # --- Messages from sellers -----------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Background work of the notices app: each notice's e-mail, and the reminders' beat job.
+"""Background work of the notices app: each notice's e-mail, and the beat jobs of reminders
+and of moved campaigns.
 
 Thin and idempotent: late acks may run any of them twice, and the sent-notice key makes the
 second run send nothing. A mail server that cannot be reached is retried.
@@ -41,6 +42,18 @@ def notify_reminder(self, booking_id: int) -> bool:
 @shared_task(**MAIL_RETRY)
 def deliver_campaign_message(self, message_id: int) -> int:
     return _retrying(self, services.campaign_message_deliver, message_id=message_id)
+
+
+@runs(services.campaign_moved_notify)
+@shared_task(**MAIL_RETRY)
+def notify_campaign_moved(self, campaign_id: int) -> int:
+    return _retrying(self, services.campaign_moved_notify, campaign_id=campaign_id)
+
+
+@shared_task
+def send_due_move_notices() -> int:
+    """Beat job (every minute): queue the announcements of campaigns moved a while ago."""
+    return services.campaign_moves_send_due()
 
 
 @shared_task

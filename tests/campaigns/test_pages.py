@@ -475,3 +475,16 @@ def test_seed_demo_publishes_a_campaign_of_every_venue_type_once():
         "table_size": "Seats at the table",
         "bottle": "Bottle service",
     }
+
+
+def test_the_edit_form_of_a_published_campaign_says_a_move_is_told_to_holders(
+    browser_for, seller, published, draft
+):
+    client = browser_for(seller)
+
+    on_sale = client.get(f"/seller/campaigns/{published.pk}/edit/").content.decode()
+    not_yet = client.get(f"/seller/campaigns/{draft.pk}/edit/").content.decode()
+
+    notice = "Everyone holding a ticket is e-mailed a new time or place"
+    assert notice in on_sale
+    assert notice not in not_yet
