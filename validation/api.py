@@ -24,6 +24,7 @@ from bookings.models import Booking, Ticket
 from campaigns.models import Campaign
 from core.http import client_ip
 from core.schema import needs_user
+from core.serializers import ObjectIdField
 from core.strict import StrictTypes
 from validation import selectors, services
 from validation.authentication import DeviceRevoked
@@ -71,9 +72,24 @@ class ScanInput(StrictTypes, serializers.Serializer):
 
 
 class OfflineScanInput(StrictTypes, serializers.Serializer):
+    """A scan of a code (`qr`), or a check-in by hand (`ticket`), made offline."""
+
     nonce = serializers.CharField(max_length=64, validators=[NONCE_FORMAT])
-    qr = serializers.CharField(max_length=MAX_QR_LENGTH, trim_whitespace=False)
+    qr = serializers.CharField(max_length=MAX_QR_LENGTH, trim_whitespace=False, required=False)
+    ticket = ObjectIdField(
+        required=False,
+        help_text="A check-in by hand: the ticket's id from the offline bundle, instead of `qr`.",
+    )
     scanned_at = AwareDateTimeField()
+
+    def validate(self, attrs):
+        if "qr" not in attrs and "ticket" not in attrs:
+            raise serializers.ValidationError(
+                {"qr": ["This field is required (or `ticket`, for a check-in by hand)."]}
+            )
+        if "qr" in attrs and "ticket" in attrs:
+            raise serializers.ValidationError({"ticket": ["Send `qr` or `ticket`, not both."]})
+        return attrs
 
     def validate_scanned_at(self, value):
         now = timezone.now()
@@ -106,7 +122,15 @@ class SyncInput(StrictTypes, serializers.Serializer):
         nonces = [scan["nonce"] for scan in scans]
         if len(set(nonces)) != len(nonces):
             raise serializers.ValidationError("Each scan needs its own nonce.")
-        return [services.OfflineScan(**scan) for scan in scans]
+        return [
+            services.OfflineScan(
+                nonce=scan["nonce"],
+                scanned_at=scan["scanned_at"],
+                qr=scan.get("qr", ""),
+                ticket_id=scan.get("ticket"),
+            )
+            for scan in scans
+        ]
 
 
 class ScanTicketOutput(serializers.Serializer):
@@ -307,7 +331,7 @@ class CheckinQuery(serializers.Serializer):
 
 
 class CheckinInput(StrictTypes, serializers.Serializer):
-    ticket = serializers.IntegerField(min_value=1)
+    ticket = ObjectIdField()
     device_id = _device_id_field()
     nonce = serializers.CharField(required=False, max_length=64, validators=[NONCE_FORMAT])
 
@@ -428,21 +452,25 @@ class SyncView(DoorView):
         if not data.is_valid():
             raise serializers.ValidationError(_indexed(data.errors))
         device = _device(request)
-        bundle = None
-        if "key_version" in data.validated_data:
-            campaign = data.validated_data.get("campaign") or (device and device.campaign_id)
+        scans = data.validated_data["scans"]
+        by_hand = any(scan.ticket_id is not None for scan in scans)
+        campaign = data.validated_data.get("campaign") or (device and device.campaign_id)
+        if "key_version" in data.validated_data or by_hand:
             if campaign is None:
                 raise serializers.ValidationError(
-                    {"campaign": ["Name the campaign of the bundle whose key_version you send."]}
+                    {"campaign": ["Name the campaign of the bundle the scans were made with."]}
                 )
             _door_campaign(request, campaign)
+        bundle = None
+        if "key_version" in data.validated_data:
             bundle = (campaign, data.validated_data["key_version"])
         scans = services.scans_sync(
             manager=request.user,
             device=device,
             device_id=data.validated_data["device_id"],
-            scans=data.validated_data["scans"],
+            scans=scans,
             bundle=bundle,
+            door=campaign if by_hand else None,
         )
         results = [
             {"nonce": scan.nonce, "result": scan.result, "conflict": scan.conflict}

@@ -63,11 +63,13 @@ class PairingCodeUsed(Conflict):
 
 @dataclass(frozen=True)
 class OfflineScan:
-    """One scan made without a connection, as the device uploads it."""
+    """One scan made without a connection, as the device uploads it: of a code (`qr`), or a
+    check-in by hand of a ticket found in the offline bundle (`ticket_id`)."""
 
     nonce: str
-    qr: str
     scanned_at: datetime
+    qr: str = ""
+    ticket_id: int | None = None
 
 
 def new_nonce() -> str:
@@ -365,8 +367,10 @@ def scans_sync(
     scans: list[OfflineScan],
     device: ScannerDevice | None = None,
     bundle: tuple[int, int] | None = None,
+    door: int | None = None,
 ) -> list[Scan]:
     """Apply a device's offline scans in the order they happened; returns them in input order.
+    Check-ins by hand are of campaign `door` (whose door the caller works), as online.
 
     Each scan commits on its own, so an interrupted upload is simply sent again: the scans
     already applied come back as replays. Refuses the whole batch, applying nothing, when a
@@ -390,16 +394,25 @@ def scans_sync(
     # sorted() is stable: scans made in the same instant keep the device's order.
     for index in sorted(range(len(scans)), key=lambda i: scans[i].scanned_at):
         scan = scans[index]
-        applied[index] = scan_ticket(
+        by_hand = scan.ticket_id is not None
+        applied[index] = _scan(
             manager=manager,
             device=device,
-            qr=scan.qr,
+            find=_finder(scan, door),
+            door=door if by_hand else None,
             device_id=device_id,
             nonce=scan.nonce,
             scanned_at=scan.scanned_at,
             offline=True,
         )
     return [applied[index] for index in range(len(scans))]
+
+
+def _finder(scan: OfflineScan, door: int | None):
+    """What an offline scan presented: a ticket named by hand, or a code."""
+    if scan.ticket_id is not None:
+        return lambda: _ticket_by_id(ticket_id=scan.ticket_id, campaign_id=door)
+    return lambda: ticket_for_token(scan.qr, read=_locked_ticket)
 
 
 def offline_bundle_issue(
@@ -645,7 +658,10 @@ def revoked_scans_record(*, device: ScannerDevice, scans: list[OfflineScan]) -> 
     seller sees them; a re-sent scan is kept once. Returns the refused nonces."""
     rows = []
     for scan in scans:
-        _, ticket = ticket_for_token(scan.qr)
+        if scan.ticket_id is not None:
+            ticket = Ticket.objects.filter(pk=scan.ticket_id).select_related("booking").first()
+        else:
+            _, ticket = ticket_for_token(scan.qr)
         if ticket is not None and ticket.booking.campaign_id != device.campaign_id:
             ticket = None
         rows.append(

@@ -11,7 +11,13 @@ from accounts.models import AuditEvent
 from bookings.models import Booking, Ticket
 from bookings.tickets.qr import open_token, parse_token
 from bookings.tickets.reissue import campaign_qr_key_rotate
-from tests.factories import ManagerFactory, SellerFactory, SuperAdminFactory, UserFactory
+from tests.factories import (
+    ManagerFactory,
+    SellerFactory,
+    SuperAdminFactory,
+    TicketTypeFactory,
+    UserFactory,
+)
 from validation.models import Scan
 
 pytestmark = pytest.mark.django_db
@@ -465,3 +471,81 @@ def test_conflicts_are_only_for_the_campaign_seller(client_for, manager, campaig
     for user in (manager, UserFactory(), ManagerFactory()):
         assert client_for(user).get(url).status_code == 403
     assert client_for(None).get(url).status_code == 401
+
+
+# --- Check-ins by hand made offline ---------------------------------------------------------
+
+
+def _by_hand(nonce, ticket_id, minutes_ago):
+    moment = timezone.now() - timedelta(minutes=minutes_ago)
+    return {"nonce": nonce, "ticket": ticket_id, "scanned_at": _iso(moment)}
+
+
+def test_an_offline_check_in_by_hand_syncs_like_a_scan_of_its_code(
+    door, confirm, holder, campaign, entry_ticket, table_ticket
+):
+    other = confirm(holder, TicketTypeFactory()).tickets.get()  # another campaign's ticket
+    body = {
+        "device_id": "tablet-7",
+        "campaign": campaign.pk,
+        "scans": [
+            _by_hand("hand-00001", table_ticket.pk, 20),
+            _offline("code-00001", entry_ticket, 15),
+            _by_hand("hand-00002", entry_ticket.pk, 10),
+            _by_hand("hand-00003", other.pk, 5),
+            _by_hand("hand-00004", 999_999, 4),
+        ],
+    }
+
+    response = door.post(SYNC_URL, body)
+
+    assert response.status_code == 200
+    assert [(r["nonce"], r["result"]) for r in response.json()["results"]] == [
+        ("hand-00001", "valid"),
+        ("code-00001", "valid"),
+        ("hand-00002", "already_used"),
+        ("hand-00003", "wrong_campaign"),
+        ("hand-00004", "invalid"),
+    ]
+    assert Ticket.objects.get(pk=table_ticket.pk).scans_used == 1
+    assert Ticket.objects.get(pk=entry_ticket.pk).scans_used == 1
+    assert Ticket.objects.get(pk=other.pk).scans_used == 0
+    assert Scan.objects.get(nonce="hand-00001").offline is True
+    assert door.post(SYNC_URL, body).json() == response.json()  # a re-sent batch: replays
+
+
+def test_an_offline_check_in_by_hand_needs_a_campaign_whose_door_the_caller_works(
+    door, client_for, other_manager, campaign, entry_ticket
+):
+    body = {"device_id": "tablet-7", "scans": [_by_hand("hand-00001", entry_ticket.pk, 5)]}
+
+    without_campaign = door.post(SYNC_URL, body)
+    not_theirs = client_for(other_manager).post(SYNC_URL, {**body, "campaign": campaign.pk})
+
+    assert without_campaign.status_code == 400
+    assert list(without_campaign.json()["fields"]) == ["campaign"]
+    assert not_theirs.status_code in (403, 404)
+    assert not Scan.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("scan", "field"),
+    [
+        ({"ticket": 1, "qr": "T1.abc"}, "scans[0].ticket"),
+        ({"ticket": "1"}, "scans[0].ticket"),
+        ({"ticket": 0}, "scans[0].ticket"),
+        ({"ticket": 2**63}, "scans[0].ticket"),
+    ],
+)
+def test_a_malformed_check_in_by_hand_is_400(door, campaign, scan, field):
+    body = {
+        "device_id": "tablet-7",
+        "campaign": campaign.pk,
+        "scans": [{"nonce": "hand-00001", "scanned_at": _iso(timezone.now()), **scan}],
+    }
+
+    response = door.post(SYNC_URL, body)
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [field]
+    assert not Scan.objects.exists()
