@@ -465,3 +465,41 @@ def test_a_guest_found_by_name_is_checked_in_by_hand_and_the_counts_follow(
             "web-",
         )
     assert page.errors == []
+
+
+def test_offline_a_guest_found_in_the_phones_list_is_checked_in_by_hand_then_synced(
+    door, asgi_servers, chromium, django_db_blocker
+):
+    from playwright.sync_api import expect
+
+    ticket = door.tickets[6]
+    base_url = asgi_servers.url()
+    context = signed_in(chromium, base_url, door.sessions["manager"])
+    page = open_scanner(context, base_url)
+
+    context.set_offline(True)
+    expect(page.locator("#door-network")).to_have_text("Offline")
+    page.fill("#door-q", "guest 7")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("#door-search-note")).to_have_text("1 found in this phone's offline list.")
+    page.get_by_role("button", name="Check in Guest 7").click()
+
+    amber = answer(page, "offline")
+    expect(amber.locator("h2")).to_have_text("ACCEPTED OFFLINE — will sync")
+    expect(amber).to_contain_text("Day pass · Guest 7")
+    page.get_by_role("button", name="Next scan").click()
+    expect(page.locator("#door-pending")).to_have_text("1 scan waiting to sync")
+    # Checked in twice by hand: this phone counts its own entry and refuses the second.
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name="Check in Guest 7").wait_for()
+    expect(page.get_by_role("button", name="Check in Guest 7")).to_be_disabled()
+    with django_db_blocker.unblock():
+        assert not Scan.objects.filter(ticket=ticket).exists()
+
+    context.set_offline(False)
+    expect(page.locator("#door-pending")).to_have_text("No scans waiting to sync")
+    with django_db_blocker.unblock():
+        scan = Scan.objects.get(ticket=ticket)
+        assert (scan.result, scan.offline, scan.manager_id) == ("valid", True, door.manager.pk)
+        assert Ticket.objects.get(pk=ticket.pk).scans_used == 1
+    assert page.errors == []

@@ -145,7 +145,11 @@
       await answerWith(reply.status === 200 ? reply.data : requestRefused(reply));
     } catch (error) {
       if (!(error instanceof Door.api.Offline)) throw error;
-      await answerWith({ result: "unknown", reason: "Checking in by hand needs the network: scan the code instead.", ticket: null });
+      const answer = Door.offline.decideById(ticketId);
+      const scannedAt = new Date().toISOString();
+      if (answer.result !== "unknown") await Door.offline.keep({ nonce, byHand: ticketId, scannedAt, answer });
+      showStatus();
+      await answerWith(answer);
     }
   }
 

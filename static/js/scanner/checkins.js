@@ -1,6 +1,7 @@
 // The check-in list on the device: guests found by name, booking reference or e-mail
-// (validation/campaigns/{id}/checkins/?q=), a button to check one in by hand, and the counts
-// of checked in / sold per ticket type, pushed over the door's websocket (polled without it).
+// (validation/campaigns/{id}/checkins/?q=; offline, by name or type in the offline list), a
+// button to check one in by hand, and the counts of checked in / sold per ticket type,
+// pushed over the door's websocket (polled without it).
 (function () {
   "use strict";
   const Door = (window.Door = window.Door || {});
@@ -68,7 +69,7 @@
       reply = await Door.api.get(`validation/campaigns/${state.campaign}/checkins/?q=${encodeURIComponent(q || "")}`);
     } catch (error) {
       if (!(error instanceof Door.api.Offline)) throw error;
-      note.textContent = "Searching the list needs the network.";
+      if (q !== null) searchOffline(q);
       return;
     }
     if (reply.status !== 200) {
@@ -79,6 +80,18 @@
     if (q === null) return;
     const results = reply.data.results;
     note.textContent = results.length ? `${results.length} found` : "Nobody found.";
+    $("door-results").replaceChildren(...results.map(guest));
+  }
+
+  // Without the network: the same search in this phone's offline list (names and types only).
+  function searchOffline(q) {
+    const note = $("door-search-note");
+    const results = Door.offline.findGuests(q);
+    if (results === null) {
+      note.textContent = "Searching needs the network, or this phone's offline list: connect once to download it.";
+      return;
+    }
+    note.textContent = `${results.length ? `${results.length} found` : "Nobody found"} in this phone's offline list.`;
     $("door-results").replaceChildren(...results.map(guest));
   }
 

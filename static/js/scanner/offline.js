@@ -1,11 +1,13 @@
 // Offline mode: the campaign's offline list (keys and tickets) kept in IndexedDB, scans
 // decided on the device by the server's rules and order (invalid, wrong_campaign, void,
-// not_paid, already_used, valid), and the queue of those scans, synced when the network
-// returns (validation/sync/, scans in the order they happened, nonces making resends safe).
+// not_paid, already_used, valid), guests searched by name in the list and checked in by
+// hand, and the queue of those scans and check-ins, synced when the network returns
+// (validation/sync/, in the order they happened, nonces making resends safe).
 (function () {
   "use strict";
   const Door = (window.Door = window.Door || {});
   const SYNC_BATCH = 500; // validation.api.MAX_SYNC_SCANS
+  const MAX_FOUND = 50; // guests shown for one offline search
   const REASONS = {
     invalid: "Not one of our tickets: the code is unreadable or forged.",
     wrong_campaign: "This ticket is for another event.",
@@ -122,6 +124,18 @@
     const row = state.tickets.get(opened.ticketId);
     if (!row) return refusal("not_paid");
     if (row.key_version !== undefined && row.key_version !== parsed.keyVersion) return refusal("invalid");
+    return judge(row);
+  }
+
+  // A check-in by hand of a ticket found in the list: decided as a scan of its code.
+  function decideById(ticketId) {
+    if (!state.record) return refusal("unknown", REASONS.no_bundle);
+    if (expired()) return refusal("unknown", REASONS.expired);
+    const row = state.tickets.get(ticketId);
+    return row ? judge(row) : refusal("not_paid");
+  }
+
+  function judge(row) {
     const used = row.scans_used + (state.localAdmits.get(row.id) || 0);
     if (row.status !== "valid" || ["refunded", "cancelled"].includes(row.booking_status)) {
       return refusal("void", REASONS[row.booking_status] || REASONS.void, shown(row, used));
@@ -135,11 +149,36 @@
     return { result: "valid", reason: null, ticket: shown(row, used + 1), scans_remaining: row.scans_allowed - used - 1, offline: true };
   }
 
-  // Keeps a scan decided here until the server has it.
-  async function keep({ nonce, qr, scannedAt, answer }) {
+  // Guests of the list whose name or ticket type contains `q`, in the check-in list's shape;
+  // null without a usable list.
+  function findGuests(q) {
+    if (!state.record || expired()) return null;
+    const needle = (q || "").toLocaleLowerCase();
+    const found = [];
+    for (const row of state.tickets.values()) {
+      const text = `${row.holder_name || ""} ${row.ticket_type_name || ""}`.toLocaleLowerCase();
+      if (needle && !text.includes(needle)) continue;
+      const voided = row.status !== "valid" || ["refunded", "cancelled"].includes(row.booking_status);
+      found.push({
+        ticket: row.id,
+        holder_name: row.holder_name || "",
+        ticket_type_name: row.ticket_type_name || `Ticket ${row.id}`,
+        scans_used: row.scans_used + (state.localAdmits.get(row.id) || 0),
+        scans_allowed: row.scans_allowed,
+        status: voided ? "void" : "valid",
+      });
+      if (found.length === MAX_FOUND) break;
+    }
+    return found;
+  }
+
+  // Keeps a scan decided here until the server has it: of a code (`qr`), or a check-in by
+  // hand (`byHand`, the ticket's id).
+  async function keep({ nonce, qr = "", byHand = null, scannedAt, answer }) {
     const scan = {
       nonce,
       qr,
+      by_hand: byHand,
       scanned_at: scannedAt,
       campaign: state.campaign,
       local_result: answer.result,
@@ -202,7 +241,11 @@
         device_id: state.deviceId,
         campaign: state.campaign,
         ...(state.record ? { key_version: state.record.data.key_version } : {}),
-        scans: batch.map((scan) => ({ nonce: scan.nonce, qr: scan.qr, scanned_at: scan.scanned_at })),
+        scans: batch.map((scan) =>
+          scan.by_hand
+            ? { nonce: scan.nonce, ticket: scan.by_hand, scanned_at: scan.scanned_at }
+            : { nonce: scan.nonce, qr: scan.qr, scanned_at: scan.scanned_at }
+        ),
       });
       if (answer.status === 200) {
         const now = Date.now();
@@ -249,5 +292,7 @@
     return { synced, conflicts, stopped: null };
   }
 
-  Door.offline = { use, refresh, stale, expired, learn, knowsKeyOf, decide, keep, scans, waiting, sync, state };
+  Door.offline = {
+    use, refresh, stale, expired, learn, knowsKeyOf, decide, decideById, findGuests, keep, scans, waiting, sync, state,
+  };
 })();
