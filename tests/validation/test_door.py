@@ -307,7 +307,16 @@ def test_a_revoked_devices_offline_scans_are_refused_and_kept_for_the_seller(
     client_for(manager).delete(f"/api/v1/validation/devices/{dev.pk}/")
     body = {
         "device_id": "gate-a",
-        "scans": [_offline("late-00001", entry_ticket, 9), _offline("late-00002", entry_ticket, 8)],
+        "scans": [
+            _offline("late-00001", entry_ticket, 9),
+            _offline("late-00002", entry_ticket, 8),
+            # A check-in by hand from the phone's offline list.
+            {
+                "nonce": "late-00003",
+                "ticket": entry_ticket.pk,
+                "scanned_at": (timezone.now() - timedelta(minutes=7)).isoformat(),
+            },
+        ],
     }
 
     response = scanner.post(SYNC_URL, body)
@@ -317,7 +326,7 @@ def test_a_revoked_devices_offline_scans_are_refused_and_kept_for_the_seller(
     assert response.json() == {
         "code": "device_revoked",
         "detail": "This scanner was revoked. Ask the organiser to add it again.",
-        "refused": ["late-00001", "late-00002"],
+        "refused": ["late-00001", "late-00002", "late-00003"],
     }
     assert resent.status_code == 401
     assert not Scan.objects.exists()
@@ -326,6 +335,7 @@ def test_a_revoked_devices_offline_scans_are_refused_and_kept_for_the_seller(
     assert [(r.nonce, r.device, r.ticket) for r in kept] == [
         ("late-00001", dev, entry_ticket),
         ("late-00002", dev, entry_ticket),
+        ("late-00003", dev, entry_ticket),
     ]
 
 
