@@ -34,6 +34,11 @@ urlpatterns = [
         name="seller-campaign-bookings",
     ),
     path(
+        "seller/campaigns/<int:pk>/attendees.csv",
+        views.seller_campaign_attendees,
+        name="seller-campaign-attendees",
+    ),
+    path(
         "seller/campaigns/<int:pk>/analytics/",
         views.campaign_analytics,
         name="seller-campaign-analytics",

@@ -13,6 +13,7 @@ from bookings.forms import BookingForm
 from bookings.models import Booking
 from campaigns import selectors as campaign_selectors
 from campaigns.models import CODE_MAX_LENGTH, Campaign
+from core.csv_export import csv_streaming_response
 from core.errors import DomainError
 
 
@@ -110,15 +111,30 @@ def booking_cancel(request, pk: int):
     return redirect("booking-detail", pk=pk)
 
 
+def _own_campaign(request, pk: int) -> Campaign:
+    if request.user.role != Role.SELLER:
+        raise PermissionDenied("Only sellers can open this page.")
+    return get_object_or_404(Campaign, pk=pk, seller=request.user)
+
+
 @login_required
 def seller_campaign_bookings(request, pk: int):
     """Every booking of one of the seller's campaigns."""
-    if request.user.role != Role.SELLER:
-        raise PermissionDenied("Only sellers can open this page.")
-    campaign = get_object_or_404(Campaign, pk=pk, seller=request.user)
+    campaign = _own_campaign(request, pk)
     bookings = selectors.booking_list_for_campaign(campaign=campaign)
     return render(
         request, "bookings/seller_list.html", {"campaign": campaign, "bookings": bookings}
+    )
+
+
+@login_required
+def seller_campaign_attendees(request, pk: int):
+    """The attendee list of one of the seller's campaigns, as CSV: one row per ticket."""
+    campaign = _own_campaign(request, pk)
+    return csv_streaming_response(
+        header=selectors.ATTENDEE_COLUMNS,
+        batches=selectors.attendees_csv_rows(campaign_id=campaign.pk),
+        filename=f"attendees-{campaign.slug}.csv",
     )
 
 

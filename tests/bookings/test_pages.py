@@ -291,3 +291,50 @@ def test_without_bookings_the_list_says_what_to_do_next(client, customer):
 
     assert "No bookings yet." in html
     assert '<a class="button" href="/">Find something to go to</a>' in html
+
+
+def test_the_seller_downloads_the_attendee_list_one_row_per_ticket(
+    client, customer, ticket_type, book, confirm
+):
+    from asgiref.sync import async_to_sync
+
+    from bookings.tickets import holders
+
+    kept = confirm(customer, ticket_type, quantity=2, issuance="separate")
+    first, given = kept.tickets.order_by("pk")
+    kept.tickets.filter(pk=first.pk).update(holder_name="=HYPERLINK(1)")  # a formula, defused
+    kept.tickets.filter(pk=given.pk).update(holder_name="Bola")
+    new = holders.ticket_transfer(
+        ticket_id=given.pk, user=customer, email="femi@example.com", name="Femi"
+    )
+    book(UserFactory(), ticket_type, quantity=1)  # pending: not an attendee
+    url = f"/seller/campaigns/{ticket_type.campaign_id}/attendees.csv"
+
+    client.force_login(ticket_type.campaign.seller)
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="attendees-{ticket_type.campaign.slug}.csv"'
+    )
+
+    async def collect(stream):
+        return [chunk async for chunk in stream]
+
+    lines = b"".join(async_to_sync(collect)(response.streaming_content)).decode().splitlines()
+    assert lines[0] == (
+        "ticket,booking,ticket_type,holder_name,holder_email,buyer_name,buyer_email,status,"
+        "admits,entries_used,entries_allowed,confirmed_at"
+    )
+    rows = [line.split(",") for line in lines[1:]]
+    assert [(r[0], r[3], r[4], r[6], r[7]) for r in rows] == [
+        (str(first.pk), "'=HYPERLINK(1)", "", customer.email, "valid"),
+        (str(given.pk), "Bola", "", customer.email, "void"),
+        (str(new.pk), "Femi", "femi@example.com", customer.email, "valid"),
+    ]
+    assert {r[1] for r in rows} == {kept.reference}
+
+    client.force_login(SellerFactory())
+    assert client.get(url).status_code == 404
+    client.force_login(customer)
+    assert client.get(url).status_code == 403
