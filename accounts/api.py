@@ -131,15 +131,34 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ProfileView(generics.RetrieveUpdateAPIView):
+class ProfileView(generics.RetrieveUpdateDestroyAPIView):
     serializer_class = ProfileSerializer
-    http_method_names = ["get", "patch", "options"]
+    http_method_names = ["get", "patch", "delete", "options"]
 
     def get_object(self):
         return self.request.user
 
     def perform_update(self, serializer):
         services.user_update_profile(user=self.request.user, **serializer.validated_data)
+
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(description="`account_in_use`: a seller or super admin"),
+        },
+        description=(
+            "Delete the account: personal data is erased, bookings and receipts are kept "
+            "anonymised, every session and token ends, and tickets already issued keep "
+            "admitting. Sellers and super admins ask support instead."
+        ),
+    )
+    def delete(self, request, *args, **kwargs):
+        return super().delete(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        services.user_delete(user=instance, ip=client_ip(self.request))
+        if not isinstance(self.request.auth, SessionBase):
+            logout(self.request._request)
 
 
 class ApplySellerView(AuditDenials, APIView):

@@ -10,6 +10,7 @@ from accounts.sign_in import requires_google
 urlpatterns = [
     path("demo-login/", views.demo_login, name="demo-login"),
     path("seller/apply/", views.apply_seller, name="apply-seller"),
+    path("account/delete/", views.account_delete, name="account-delete"),
     path("accounts/google/login/", requires_google(google_views.oauth2_login), name="google_login"),
     path(
         "accounts/google/login/callback/",

@@ -4,6 +4,8 @@ audit events."""
 import hashlib
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -163,6 +165,43 @@ def user_update_profile(*, user: User, **fields) -> User:
         setattr(user, name, value)
     user.save(update_fields=list(fields))
     return user
+
+
+class AccountInUse(Conflict):
+    code = "account_in_use"
+    default_detail = (
+        "A seller's or super admin's account holds campaigns, money or duties: ask support "
+        "to close it."
+    )
+
+
+def user_may_delete(*, user: User) -> bool:
+    return user.role not in (Role.SELLER, Role.SUPER_ADMIN)
+
+
+def user_delete(*, user: User, ip: str | None = None) -> None:
+    """Delete `user`'s account at their request (app stores require the option).
+
+    Personal data goes, records stay: bookings, tickets, payments and receipts are kept, as
+    the law on sales requires, on the row, which is anonymised. Its e-mail, name, phone,
+    password, Google link and addresses are erased and it is inactive, so every session and
+    token of it ends (the session hash changes) and it never signs in again; signing in
+    with Google later starts a new account. Tickets already issued keep admitting. Its
+    seller applications go too. Sellers and super admins are refused (AccountInUse).
+    """
+    if not user_may_delete(user=user):
+        raise AccountInUse()
+    with transaction.atomic():
+        user = lock_one(User.objects, pk=user.pk)
+        user.email = f"deleted-{user.pk}@deleted.invalid"
+        user.name = user.phone = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        SocialAccount.objects.filter(user=user).delete()
+        EmailAddress.objects.filter(user=user).delete()
+        user.seller_applications.all().delete()
+        audit_event_record(actor=user, action="user.deleted", target=user, ip=ip)
 
 
 def token_fingerprint(session_key: str) -> str:

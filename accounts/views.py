@@ -1,8 +1,9 @@
-"""Pages of the accounts app: sign-in, the development demo sign-in, seller application."""
+"""Pages of the accounts app: sign-in, the development demo sign-in, seller application,
+the deletion of one's account."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -48,3 +49,17 @@ def apply_seller(request):
         "accounts/apply_seller.html",
         {"form": form, "applications": applications, "latest": applications.first()},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request):
+    """Delete the signed-in account once the person confirms (services.user_delete)."""
+    may = services.user_may_delete(user=request.user)
+    if request.method == "POST" and may:
+        services.user_delete(user=request.user, ip=client_ip(request))
+        logout(request)
+        messages.success(request, "Your account was deleted.")
+        return redirect("home")
+    in_use = "" if may else services.AccountInUse.default_detail
+    return render(request, "accounts/delete.html", {"in_use": in_use})

@@ -8,43 +8,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from allauth.socialaccount.providers.google import views as google_views
-from django.conf import settings
 from rest_framework.renderers import JSONRenderer
 
 from accounts.api import GoogleLoginView
 from accounts.models import AuditEvent, Role, User
+from tests.accounts.conftest import CLIENT_ID, mobile_sign_in
 from tests.factories import ManagerFactory
 
 pytestmark = pytest.mark.django_db
-
-CLIENT_ID = settings.SOCIALACCOUNT_PROVIDERS["google"]["APPS"][0]["client_id"]
-
-
-def google_claims(email="new.person@example.com", sub="google-sub-1", name="New Person"):
-    return {
-        "iss": "https://accounts.google.com",
-        "aud": CLIENT_ID,
-        "sub": sub,
-        "email": email,
-        "email_verified": True,
-        "name": name,
-        "given_name": name.split()[0],
-        "family_name": name.split()[-1],
-    }
-
-
-@pytest.fixture
-def google_verifier(monkeypatch):
-    """Replace Google's ID-token verifier; returns the dict of claims it will hand back."""
-    claims = google_claims()
-
-    def verify(app, credential, verify_signature=True):
-        assert app.client_id == CLIENT_ID
-        assert credential == "google-id-token"
-        return dict(claims)
-
-    monkeypatch.setattr(google_views, "_verify_and_decode", verify)
-    return claims
 
 
 @pytest.mark.parametrize(
@@ -112,18 +83,6 @@ def test_web_callback_signs_in_a_new_customer_without_password(
     assert stub_server.requests[0].form()["code"] == "auth-code"
     assert client.get("/api/v1/auth/profile/").json()["email"] == "new.person@example.com"
     assert AuditEvent.objects.filter(actor=user, action="user.logged_in").count() == 1
-
-
-def mobile_sign_in(client, client_id=CLIENT_ID):
-    return client.post(
-        "/_allauth/app/v1/auth/provider/token",
-        {
-            "provider": "google",
-            "process": "login",
-            "token": {"client_id": client_id, "id_token": "google-id-token"},
-        },
-        content_type="application/json",
-    )
 
 
 def test_mobile_id_token_gives_a_session_token_the_api_accepts(client, api_client, google_verifier):

@@ -30,11 +30,11 @@ def test_unknown_api_paths_are_json_404_for_every_method(customer, method, path)
 
 
 def test_wrong_method_is_json_405(client_for, customer):
-    response = client_for(customer).delete("/api/v1/auth/profile/")
+    response = client_for(customer).put("/api/v1/auth/profile/", {}, format="json")
     assert response.status_code == 405
     assert response.json() == {
         "code": "method_not_allowed",
-        "detail": 'Method "DELETE" not allowed.',
+        "detail": 'Method "PUT" not allowed.',
     }
 
 

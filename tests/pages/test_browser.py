@@ -159,6 +159,8 @@ CASES = [
     PageCase("my-bookings", "customer", "/bookings/"),
     PageCase("my-tickets", "customer", "/tickets/", screenshot=True),
     PageCase("apply-seller", "customer", "/seller/apply/"),
+    PageCase("delete-account", "customer", "/account/delete/", screenshot=True),
+    PageCase("delete-account-seller", "seller", "/account/delete/"),
     PageCase("sandbox-checkout", "customer", act=open_sandbox_checkout),
     PageCase("payment-return", "customer", act=pay_in_the_sandbox, screenshot=True),
     PageCase("sign-in", None, "/accounts/login/"),
