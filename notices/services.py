@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -104,13 +104,15 @@ def refund_completed_notify(*, booking_id: int) -> bool:
 
 
 def reminder_notify(*, booking_id: int) -> bool:
-    """Remind the buyer of a confirmed booking that the campaign starts within a day."""
+    """Remind the buyer of a confirmed booking that the campaign starts within a day; once,
+    and once more after each move of the campaign (its new time may fall in the day too)."""
     booking = _booking(booking_id)
     if booking.status != Booking.Status.CONFIRMED or booking.campaign.starts_at <= timezone.now():
         return False
+    moved_at = booking.campaign.moved_at
     return _send_once(
         kind=Kind.REMINDER,
-        key=f"{Kind.REMINDER}:{booking.pk}",
+        key=f"{Kind.REMINDER}:{booking.pk}" + (f":{moved_at.timestamp():.6f}" if moved_at else ""),
         to=booking.customer.email,
         template="reminder",
         context={"booking": booking, "tickets_url": f"{settings.SITE_URL}/tickets/"},
@@ -119,11 +121,15 @@ def reminder_notify(*, booking_id: int) -> bool:
 
 
 def reminders_due(*, now=None) -> list[int]:
-    """Confirmed bookings of published campaigns starting within REMINDER_AHEAD and not yet
-    reminded. Bookings confirmed inside that window are left out: their tickets e-mail,
-    sent moments before, already says everything a reminder would."""
+    """Confirmed bookings of published campaigns starting within REMINDER_AHEAD and not
+    reminded since the campaign last moved. Bookings confirmed inside that window are left
+    out: their tickets e-mail, sent moments before, already says everything a reminder
+    would."""
     now = now or timezone.now()
-    reminded = SentNotice.objects.filter(kind=Kind.REMINDER).values("booking_id")
+    reminded = SentNotice.objects.filter(kind=Kind.REMINDER, booking=OuterRef("pk")).filter(
+        Q(booking__campaign__moved_at__isnull=True)
+        | Q(sent_at__gt=F("booking__campaign__moved_at"))
+    )
     return list(
         Booking.objects.filter(
             status=Booking.Status.CONFIRMED,
@@ -132,7 +138,7 @@ def reminders_due(*, now=None) -> list[int]:
             campaign__starts_at__lte=now + REMINDER_AHEAD,
             confirmed_at__lt=now - REMINDER_AHEAD,
         )
-        .exclude(pk__in=reminded)
+        .exclude(Exists(reminded))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -123,3 +123,29 @@ def test_a_ticket_voided_is_not_a_holder(flw, pay, book, client_for, ticket_type
     notices.campaign_moves_send_due()
 
     assert mail.outbox == []
+
+
+def test_a_reminder_sent_before_a_move_is_sent_again_for_the_new_time(
+    flw, pay, book, client_for, ticket_type
+):
+    from bookings.models import Booking
+
+    booking = book()
+    pay(booking)
+    Booking.objects.filter(pk=booking.pk).update(confirmed_at=timezone.now() - timedelta(days=3))
+    campaign = ticket_type.campaign
+    soon = (timezone.now() + timedelta(hours=20)).replace(microsecond=0)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        starts_at=soon, ends_at=soon + timedelta(hours=4)
+    )
+    assert notices.reminders_send_due() == 1
+    assert notices.reminders_send_due() == 0  # reminded: not again while nothing moves
+
+    later = soon + timedelta(hours=2)
+    _move(client_for, campaign, starts_at=later.isoformat())
+
+    assert notices.reminders_due() == [booking.pk]
+    assert notices.reminders_send_due() == 1
+    assert notices.reminders_send_due() == 0
+    reminders = [m for m in mail.outbox if m.subject.startswith("Tomorrow")]
+    assert len(reminders) == 2
