@@ -146,10 +146,13 @@ def reminders_due(*, now=None) -> list[int]:
 
 def reminders_send_due() -> int:
     """Beat job: queue one reminder per booking due; returns how many were queued."""
-    due = reminders_due()
-    for booking_id in due:
-        enqueue(reminder_notify, booking_id=booking_id)
-    return len(due)
+    return _queue_each(reminder_notify, "booking_id", reminders_due())
+
+
+def _queue_each(job, argument: str, ids: list[int]) -> int:
+    for value in ids:
+        enqueue(job, **{argument: value})
+    return len(ids)
 
 
 # --- A campaign's new time or place ---------------------------------------------------------
@@ -172,10 +175,7 @@ def campaign_moves_due(*, now=None) -> list[int]:
 
 def campaign_moves_send_due() -> int:
     """Beat job: queue the announcement of each move due; returns how many were queued."""
-    due = campaign_moves_due()
-    for campaign_id in due:
-        enqueue(campaign_moved_notify, campaign_id=campaign_id)
-    return len(due)
+    return _queue_each(campaign_moved_notify, "campaign_id", campaign_moves_due())
 
 
 def _holders(campaign_id: int) -> list[str]:
