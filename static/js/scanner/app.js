@@ -151,6 +151,7 @@
       showStatus();
       await answerWith(answer);
     }
+    await Door.checkins.again();
   }
 
   // --- Offline list and sync ---------------------------------------------------------------

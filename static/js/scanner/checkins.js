@@ -8,7 +8,7 @@
   const POLL_MS = 15000;
   const REVOKED = 4401; // the close code of a revoked device's socket
   const $ = (id) => document.getElementById(id);
-  const state = { campaign: null, socket: null, poll: null, retry: 1000 };
+  const state = { campaign: null, socket: null, poll: null, retry: 1000, query: null };
 
   function cell(text, className) {
     const td = document.createElement("td");
@@ -63,6 +63,7 @@
   }
 
   async function search(q) {
+    if (q !== null) state.query = q;
     const note = $("door-search-note");
     let reply;
     try {
@@ -132,6 +133,7 @@
 
   function use({ campaign }) {
     state.campaign = campaign;
+    state.query = null;
     if (state.socket) {
       const old = state.socket;
       state.socket = null;
@@ -151,5 +153,10 @@
     });
   });
 
-  Door.checkins = { use, search };
+  // The last search again, so a guest just checked in shows their entries used.
+  function again() {
+    return state.query === null ? Promise.resolve() : search(state.query);
+  }
+
+  Door.checkins = { use, search, again };
 })();
