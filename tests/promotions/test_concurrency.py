@@ -76,14 +76,15 @@ def test_fifty_customers_racing_for_a_ten_use_code_get_exactly_ten():
 def test_without_the_code_lock_the_same_race_hands_out_too_many_uses(monkeypatch):
     """The lock is what holds the limit: taken away, the counts race.
 
-    Eleven racers for a ten-use code each wait after counting until all eleven have counted,
-    as a loaded server may make them: without the lock nothing stops all eleven from recording
-    a use. No timing decides it (with the lock the first racer would hold it at the barrier
-    and the others could never count: the barrier's timeout breaks it and the test fails).
+    Three racers for a two-use code each wait after counting until all three have counted,
+    as a loaded server may make them: without the lock nothing stops all three from
+    recording a use. No timing decides it (with the lock the first racer would hold it at
+    the meeting and the others could never count: it breaks after 30 s and the test fails).
+    Three racers need three connections only, so a busy pool cannot starve one of them.
     """
-    racers = 11
+    racers = 3
     ticket_types = _types(racers)
-    promo = _code(ticket_types[0].campaign, max_uses=10)
+    promo = _code(ticket_types[0].campaign, max_uses=racers - 1)
     monkeypatch.setattr(codes, "lock", lambda queryset: list(queryset))
     check = codes._check_limits
     counted = threading.Barrier(racers, timeout=30)
