@@ -1,7 +1,8 @@
 """A campaign as an iCalendar event (RFC 5545), for "Add to calendar" and the tickets e-mail.
 
-One VEVENT per campaign with a stable UID, so importing it again (after the seller moved the
-date, or cancelled) updates the entry people already have instead of adding a second one.
+One VEVENT per campaign with a stable UID and a SEQUENCE that grows with every change, so
+importing it again (after the seller moved the date, or cancelled) updates the entry people
+already have instead of adding a second one.
 """
 
 from urllib.parse import urlsplit
@@ -19,6 +20,8 @@ def campaign_ics(campaign: Campaign) -> bytes:
     event = Event()
     event.add("uid", f"campaign-{campaign.pk}@{urlsplit(settings.SITE_URL).hostname}")
     event.add("dtstamp", campaign.updated_at)
+    # Calendars take a new version of an event they hold only with a higher SEQUENCE.
+    event.add("sequence", int(campaign.updated_at.timestamp()))
     event.add("dtstart", campaign.starts_at)
     event.add("dtend", campaign.ends_at)
     event.add("summary", campaign.title)

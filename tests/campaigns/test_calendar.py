@@ -1,5 +1,7 @@
 """GET /campaigns/<slug>/calendar.ics: the campaign as one calendar event."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import override_settings
 from icalendar import Calendar
@@ -40,12 +42,15 @@ def test_a_published_campaign_is_one_event_with_its_times_place_and_page(client,
 def test_the_event_keeps_its_uid_when_the_campaign_moves_so_calendars_update_it(client, published):
     before = _event(client.get("/campaigns/jazz-night/calendar.ics"))
     Campaign.objects.filter(pk=published.pk).update(
-        starts_at=published.starts_at.replace(hour=1), status=Campaign.Status.CANCELLED
+        starts_at=published.starts_at.replace(hour=1),
+        status=Campaign.Status.CANCELLED,
+        updated_at=published.updated_at + timedelta(seconds=5),
     )
 
     after = _event(client.get("/campaigns/jazz-night/calendar.ics"))
 
     assert str(after["uid"]) == str(before["uid"])
+    assert after["sequence"] > before["sequence"]
     assert after.decoded("dtstart") != before.decoded("dtstart")
     assert str(after["status"]) == "CANCELLED"
 
