@@ -14,6 +14,8 @@ class SentNotice(models.Model):
         REFUND_COMPLETED = "refund_completed", "Refund completed"
         REMINDER = "reminder", "Reminder before the start"
         CAMPAIGN_MOVED = "campaign_moved", "Campaign's time or place changed"
+        REFUND_REQUESTED = "refund_requested", "Refund request to decide (to the seller)"
+        REFUND_DECLINED = "refund_declined", "Refund request declined"
         MESSAGE = "message", "Message from the seller"
 
     kind = models.CharField(max_length=24, choices=Kind.choices)

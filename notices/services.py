@@ -68,7 +68,7 @@ def _send_once(
 
 
 def _booking(booking_id: int) -> Booking:
-    return Booking.objects.select_related("campaign", "customer").get(pk=booking_id)
+    return Booking.objects.select_related("campaign__seller", "customer").get(pk=booking_id)
 
 
 def campaign_cancelled_notify(*, booking_id: int) -> bool:
@@ -100,6 +100,36 @@ def refund_completed_notify(*, booking_id: int) -> bool:
         context={"booking": booking, "credit_note": note},
         booking=booking,
         attachments=attachments,
+    )
+
+
+def refund_requested_notify(*, request_id: int, booking_id: int, reason: str) -> bool:
+    """Tell the campaign's seller that a buyer's refund request waits for their decision."""
+    booking = _booking(booking_id)
+    return _send_once(
+        kind=Kind.REFUND_REQUESTED,
+        key=f"{Kind.REFUND_REQUESTED}:{request_id}",
+        to=booking.campaign.seller.email,
+        template="refund_requested",
+        context={
+            "booking": booking,
+            "reason": reason,
+            "decide_url": f"{settings.SITE_URL}/seller/refund-requests/",
+        },
+        booking=booking,
+    )
+
+
+def refund_declined_notify(*, request_id: int, booking_id: int, reason: str) -> bool:
+    """Tell the buyer their refund request was declined, and the seller's reason."""
+    booking = _booking(booking_id)
+    return _send_once(
+        kind=Kind.REFUND_DECLINED,
+        key=f"{Kind.REFUND_DECLINED}:{request_id}",
+        to=booking.customer.email,
+        template="refund_declined",
+        context={"booking": booking, "reason": reason},
+        booking=booking,
     )
 
 

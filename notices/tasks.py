@@ -32,6 +32,30 @@ def notify_refund_completed(self, booking_id: int) -> bool:
     return _retrying(self, services.refund_completed_notify, booking_id=booking_id)
 
 
+@runs(services.refund_requested_notify)
+@shared_task(**MAIL_RETRY)
+def notify_refund_requested(self, request_id: int, booking_id: int, reason: str) -> bool:
+    return _retrying(
+        self,
+        services.refund_requested_notify,
+        request_id=request_id,
+        booking_id=booking_id,
+        reason=reason,
+    )
+
+
+@runs(services.refund_declined_notify)
+@shared_task(**MAIL_RETRY)
+def notify_refund_declined(self, request_id: int, booking_id: int, reason: str) -> bool:
+    return _retrying(
+        self,
+        services.refund_declined_notify,
+        request_id=request_id,
+        booking_id=booking_id,
+        reason=reason,
+    )
+
+
 @runs(services.reminder_notify)
 @shared_task(**MAIL_RETRY)
 def notify_reminder(self, booking_id: int) -> bool:

@@ -579,7 +579,8 @@ def refund_request_create(
     """The customer asks for their paid booking's money back, under the campaign's policy.
 
     Under "until N days before" the request is approved at once and its refund sent right
-    after the commit (`refund_request_complete`); under "approval" it waits for the seller.
+    after the commit (`refund_request_complete`); under "approval" it waits for the seller,
+    who is e-mailed.
     Refused (RefundNotAllowed, nothing written) outside the policy, for a booking that is not
     paid, or when a request is already open or refunded: the booking row lock makes
     simultaneous requests queue, and the second finds the first.
@@ -612,6 +613,13 @@ def refund_request_create(
         )
         if automatic:
             enqueue_on_commit(refund_request_complete, request_id=request.pk)
+        else:
+            enqueue_on_commit(
+                notices.refund_requested_notify,
+                request_id=request.pk,
+                booking_id=booking.pk,
+                reason=reason,
+            )
     request.refresh_from_db()
     return request
 
@@ -646,6 +654,13 @@ def _decide(*, request_id: int, seller: User, status: str, reason: str, ip: str 
         )
         if status == RefundRequest.Status.APPROVED:
             enqueue_on_commit(refund_request_complete, request_id=request.pk)
+        else:
+            enqueue_on_commit(
+                notices.refund_declined_notify,
+                request_id=request.pk,
+                booking_id=request.booking_id,
+                reason=reason,
+            )
     request.refresh_from_db()
     return request
 
@@ -664,7 +679,7 @@ def refund_request_approve(
 def refund_request_decline(
     *, request_id: int, seller: User, reason: str, ip: str | None = None
 ) -> RefundRequest:
-    """The seller declines a pending request, with a reason the customer reads."""
+    """The seller declines a pending request, with a reason the customer reads (e-mailed)."""
     return _decide(
         request_id=request_id,
         seller=seller,

@@ -275,3 +275,53 @@ def test_a_refund_by_the_seller_settles_the_open_request(flw, pending, booking):
 
     assert RefundRequest.objects.get().status == "refunded"
     assert len(flw.calls("POST", "/refund")) == 1
+
+
+def test_the_seller_is_e_mailed_a_request_to_decide_and_the_buyer_a_decline(
+    flw, pay, booking, client_for, django_capture_on_commit_callbacks
+):
+    _policy(booking, "approval")
+    pay(booking)
+    mail.outbox.clear()
+    seller = booking.campaign.seller
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(booking.customer).post(
+            _request_url(booking), {"reason": "Flight cancelled."}, format="json"
+        )
+    [to_seller] = mail.outbox
+    request = RefundRequest.objects.get()
+
+    assert to_seller.to == [seller.email]
+    assert to_seller.subject == (
+        f"Refund request for booking {booking.reference} ({booking.campaign.title})"
+    )
+    assert "Their reason: Flight cancelled." in to_seller.body
+    assert "/seller/refund-requests/" in to_seller.body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(seller).post(
+            f"/api/v1/refund-requests/{request.pk}/decline/",
+            {"reason": "The date was on the ticket."},
+            format="json",
+        )
+    to_buyer = mail.outbox[-1]
+
+    assert to_buyer.to == [booking.customer.email]
+    assert to_buyer.subject == f"Your refund request for {booking.campaign.title} was declined"
+    assert "Their reason: The date was on the ticket." in to_buyer.body
+    assert "Your booking stays confirmed" in to_buyer.body
+    assert len(mail.outbox) == 2
+
+
+def test_a_request_refunded_at_once_asks_the_seller_nothing(
+    flw, pay, booking, client_for, django_capture_on_commit_callbacks
+):
+    _policy(booking, "until_days_before", days=1)
+    pay(booking)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(booking.customer).post(_request_url(booking), {}, format="json")
+
+    assert booking.campaign.seller.email not in [m.to[0] for m in mail.outbox]
