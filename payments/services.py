@@ -492,11 +492,11 @@ def payment_excess_refund_send(*, refund_id: int) -> str:
             comments=f"Refund of the excess of booking payment {payment.tx_ref}",
         )
     except (GatewayDown, GatewayRefused):
-        pass  # logged; reconciliation sends an unanswered one again, ops see a refused one
-    else:
-        _refund_completed(refund, answer)
-    refund.refresh_from_db()
-    return refund.status
+        # Logged: reconciliation sends an unanswered one again, ops see a refused one.
+        refund.refresh_from_db()
+        return refund.status
+    _refund_completed(refund, answer)
+    return Refund.Status.COMPLETED
 
 
 def payment_refund(*, booking_id: int, actor: User | None, reason: str = "requested") -> Booking:
@@ -614,14 +614,14 @@ def refund_request_create(
         if automatic:
             enqueue_on_commit(refund_request_complete, request_id=request.pk)
         else:
-            enqueue_on_commit(
-                notices.refund_requested_notify,
-                request_id=request.pk,
-                booking_id=booking.pk,
-                reason=reason,
-            )
+            _notify(notices.refund_requested_notify, request, reason=reason)
     request.refresh_from_db()
     return request
+
+
+def _notify(notice, request: RefundRequest, *, reason: str) -> None:
+    """Queue a refund request's e-mail (notices knows no requests: it gets their data)."""
+    enqueue_on_commit(notice, request_id=request.pk, booking_id=request.booking_id, reason=reason)
 
 
 def _lock_request_of_seller(request_id: int, seller: User) -> RefundRequest:
@@ -655,12 +655,7 @@ def _decide(*, request_id: int, seller: User, status: str, reason: str, ip: str 
         if status == RefundRequest.Status.APPROVED:
             enqueue_on_commit(refund_request_complete, request_id=request.pk)
         else:
-            enqueue_on_commit(
-                notices.refund_declined_notify,
-                request_id=request.pk,
-                booking_id=request.booking_id,
-                reason=reason,
-            )
+            _notify(notices.refund_declined_notify, request, reason=reason)
     request.refresh_from_db()
     return request
 
