@@ -40,12 +40,11 @@ def _send_once(
     kind: str,
     key: str,
     to: str,
-    template: str,
     context: dict,
     booking: Booking | None = None,
     attachments=(),
 ) -> bool:
-    """Send `templates/notices/email/{template}_{subject.txt,body.txt,body.html}` to `to`
+    """Send `templates/notices/email/{kind}_{subject.txt,body.txt,body.html}` to `to`
     unless a notice with `key` was sent; True if sent now."""
     context = {**context, "site_url": settings.SITE_URL}
     with transaction.atomic(durable=True):
@@ -54,7 +53,7 @@ def _send_once(
                 SentNotice.objects.create(kind=kind, key=key, booking=booking, recipient=to)
         except IntegrityError:
             return False
-        prefix = f"notices/email/{template}"
+        prefix = f"notices/email/{kind}"
         message = EmailMultiAlternatives(
             subject=render_to_string(f"{prefix}_subject.txt", context).strip(),
             body=render_to_string(f"{prefix}_body.txt", context),
@@ -79,7 +78,6 @@ def campaign_cancelled_notify(*, booking_id: int) -> bool:
         kind=Kind.CAMPAIGN_CANCELLED,
         key=f"{Kind.CAMPAIGN_CANCELLED}:{booking.pk}",
         to=booking.customer.email,
-        template="campaign_cancelled",
         context={"booking": booking, "refunded": booking.status == Booking.Status.REFUNDED},
         booking=booking,
     )
@@ -96,7 +94,6 @@ def refund_completed_notify(*, booking_id: int) -> bool:
         kind=Kind.REFUND_COMPLETED,
         key=f"{Kind.REFUND_COMPLETED}:{booking.pk}",
         to=booking.customer.email,
-        template="refund_completed",
         context={"booking": booking, "credit_note": note},
         booking=booking,
         attachments=attachments,
@@ -110,7 +107,6 @@ def refund_requested_notify(*, request_id: int, booking_id: int, reason: str) ->
         kind=Kind.REFUND_REQUESTED,
         key=f"{Kind.REFUND_REQUESTED}:{request_id}",
         to=booking.campaign.seller.email,
-        template="refund_requested",
         context={
             "booking": booking,
             "reason": reason,
@@ -127,7 +123,6 @@ def refund_declined_notify(*, request_id: int, booking_id: int, reason: str) -> 
         kind=Kind.REFUND_DECLINED,
         key=f"{Kind.REFUND_DECLINED}:{request_id}",
         to=booking.customer.email,
-        template="refund_declined",
         context={"booking": booking, "reason": reason},
         booking=booking,
     )
@@ -144,7 +139,6 @@ def reminder_notify(*, booking_id: int) -> bool:
         kind=Kind.REMINDER,
         key=f"{Kind.REMINDER}:{booking.pk}" + (f":{moved_at.timestamp():.6f}" if moved_at else ""),
         to=booking.customer.email,
-        template="reminder",
         context={"booking": booking, "tickets_url": f"{settings.SITE_URL}/tickets/"},
         booking=booking,
     )
@@ -235,7 +229,6 @@ def campaign_moved_notify(*, campaign_id: int) -> int:
             kind=Kind.CAMPAIGN_MOVED,
             key=f"{move}:{hashlib.sha256(email.encode()).hexdigest()[:16]}",
             to=email,
-            template="campaign_moved",
             context={"campaign": campaign, "tickets_url": f"{settings.SITE_URL}/tickets/"},
             attachments=[calendar],
         )
@@ -305,7 +298,6 @@ def campaign_message_deliver(*, message_id: int) -> int:
             kind=Kind.MESSAGE,
             key=f"{Kind.MESSAGE}:{message.pk}:{buyer.pk}",
             to=buyer.email,
-            template="message",
             context={"message": message, "campaign": message.campaign, "buyer": buyer},
         )
     return sent
